@@ -1,0 +1,137 @@
+"""Admin for projects, jobs and the library. Job actions go through jobs.lifecycle."""
+
+import json
+
+from django.contrib import admin, messages
+from django.db.models import QuerySet
+from django.http import HttpRequest
+from django.utils.html import format_html
+
+from jobs import lifecycle
+from jobs.models import ApiToken, DeepDiveAnalysis, Membership, Paper, Project, Report
+
+
+class MembershipInline(admin.TabularInline):
+    model = Membership
+    extra = 1
+    autocomplete_fields = ["user"]
+
+
+@admin.register(Project)
+class ProjectAdmin(admin.ModelAdmin):
+    list_display = ["name", "owner", "created_at"]
+    search_fields = ["name", "description", "owner__username"]
+    inlines = [MembershipInline]
+    autocomplete_fields = ["owner"]
+
+
+class JobDetailAdmin(admin.ModelAdmin):
+    """Shared admin for a kind of job: lifecycle columns from the job, inputs and result."""
+
+    list_display = ["headline", "status", "progress", "creator", "project", "created", "duration"]
+    list_filter = ["job__status", "job__created_at"]
+    list_select_related = ["job__creator", "job__project"]
+    search_fields = ["job__id", "job__creator__username", "job__project__name"]
+    actions = ["cancel_jobs", "retry_jobs"]
+    date_hierarchy = "job__created_at"
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet:
+        return super().get_queryset(request).defer("result")
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False
+
+    @admin.display(description="Status", ordering="job__status")
+    def status(self, obj) -> str:
+        return obj.job.get_status_display()
+
+    @admin.display(description="Progress", ordering="job__progress")
+    def progress(self, obj) -> str:
+        return f"{obj.job.progress}%"
+
+    @admin.display(description="Creator", ordering="job__creator__username")
+    def creator(self, obj) -> str:
+        return obj.job.creator.username
+
+    @admin.display(description="Project", ordering="job__project__name")
+    def project(self, obj) -> str:
+        return obj.job.project.name
+
+    @admin.display(description="Created", ordering="job__created_at")
+    def created(self, obj):
+        return obj.job.created_at
+
+    @admin.display(description="Duration")
+    def duration(self, obj) -> str:
+        seconds = obj.job.elapsed_seconds
+        return "—" if seconds is None else f"{seconds} s"
+
+    @admin.display(description="Job")
+    def job_state(self, obj) -> str:
+        job = obj.job
+        return format_html(
+            "{} · {} · {}% · attempts {} · worker {}<br>{}<br><small>{}</small>",
+            job.get_status_display(),
+            job.stage,
+            job.progress,
+            job.attempts,
+            job.worker or "—",
+            job.error,
+            job.error_detail,
+        )
+
+    @admin.display(description="Result")
+    def pretty_result(self, obj) -> str:
+        if obj.result is None:
+            return "—"
+        return format_html("<pre>{}</pre>", json.dumps(obj.result, indent=2)[:200_000])
+
+    @admin.action(description="Cancel the selected jobs")
+    def cancel_jobs(self, request: HttpRequest, queryset: QuerySet) -> None:
+        cancelled = sum(lifecycle.job_cancel(job_id=obj.pk) for obj in queryset)
+        self.message_user(request, f"{cancelled} job(s) cancelled; finished jobs were left alone.")
+
+    @admin.action(description="Retry the selected failed or cancelled jobs")
+    def retry_jobs(self, request: HttpRequest, queryset: QuerySet) -> None:
+        retried = [lifecycle.job_retry(job_id=obj.pk, user=request.user) for obj in queryset]
+        count = sum(job is not None for job in retried)
+        level = messages.SUCCESS if count else messages.WARNING
+        self.message_user(
+            request, f"{count} job(s) queued again; others were not failed or cancelled.", level
+        )
+
+
+@admin.register(Report)
+class ReportAdmin(JobDetailAdmin):
+    search_fields = [*JobDetailAdmin.search_fields, "objective", "molecule"]
+    list_filter = [*JobDetailAdmin.list_filter, "preference"]
+    fields = ["job_state", "objective", "molecule", "preference", "full_text_only", "pretty_result"]
+    readonly_fields = fields
+
+
+@admin.register(DeepDiveAnalysis)
+class DeepDiveAnalysisAdmin(JobDetailAdmin):
+    search_fields = [*JobDetailAdmin.search_fields, "objective", "pmid", "title"]
+    fields = ["job_state", "objective", "pmid", "title", "pretty_result"]
+    readonly_fields = fields
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet:
+        return super().get_queryset(request).defer("result", "text")
+
+
+@admin.register(Paper)
+class PaperAdmin(admin.ModelAdmin):
+    list_display = ["pmid", "title", "journal", "year"]
+    search_fields = ["=pmid", "title", "doi"]
+    list_filter = ["year"]
+    readonly_fields = ["pmid", "doi", "pmcid", "title", "journal", "year", "record", "updated_at"]
+
+
+@admin.register(ApiToken)
+class ApiTokenAdmin(admin.ModelAdmin):
+    list_display = ["name", "user", "hint", "created_at", "last_used_at", "revoked_at"]
+    readonly_fields = ["user", "name", "hint", "key_hash", "created_at", "last_used_at"]
+    search_fields = ["name", "user__username"]

@@ -1,0 +1,169 @@
+"""The JSON endpoints, on the original system's paths. Browsers use their session (with CSRF
+enforced); other clients send a personal token as `Authorization: Bearer …`."""
+
+import json
+from collections.abc import Callable
+from functools import wraps
+from uuid import UUID
+
+from django.db import connection
+from django.http import HttpRequest, HttpResponse, JsonResponse, QueryDict
+from django.middleware.csrf import CsrfViewMiddleware
+from django.shortcuts import get_object_or_404
+from django.utils.timezone import now
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_GET, require_POST
+
+from jobs import lifecycle
+from jobs.forms import DeepDiveForm, ProjectChoiceForm, ReviewForm
+from jobs.models import ApiToken, Job, Project
+
+TOKEN_TOUCH_SECONDS = 60
+
+
+def json_error(status: int, message: str, **extra) -> JsonResponse:
+    return JsonResponse({"error": message, **extra}, status=status)
+
+
+def _csrf_failure(request: HttpRequest) -> HttpResponse | None:
+    return CsrfViewMiddleware(lambda r: HttpResponse()).process_view(request, None, (), {})
+
+
+def _token_user(request: HttpRequest, header: str):
+    scheme, _, key = header.partition(" ")
+    if scheme.lower() != "bearer" or not key.strip():
+        return None
+    token = (
+        ApiToken.objects.usable()
+        .select_related("user")
+        .filter(key_hash=ApiToken.hash(key.strip()))
+        .first()
+    )
+    if token is None:
+        return None
+    moment = now()
+    if token.last_used_at is None or (moment - token.last_used_at).total_seconds() > 60:
+        ApiToken.objects.filter(pk=token.pk).update(last_used_at=moment)
+    return token.user
+
+
+def api_view(view: Callable) -> Callable:
+    """Authenticate a JSON call by bearer token or session; 401 for anyone else."""
+
+    @csrf_exempt
+    @wraps(view)
+    def wrapper(request: HttpRequest, *args, **kwargs) -> HttpResponse:
+        header = request.headers.get("Authorization", "")
+        if header:
+            user = _token_user(request, header)
+            if user is None:
+                return json_error(401, "This API token is not valid or has been revoked.")
+            request.user = user
+        elif not request.user.is_authenticated:
+            return json_error(401, "Log in, or send a personal API token as 'Bearer <token>'.")
+        elif request.method not in {"GET", "HEAD", "OPTIONS"} and _csrf_failure(request):
+            return json_error(
+                403, "CSRF check failed: send the csrftoken cookie's value as X-CSRFToken."
+            )
+        return view(request, *args, **kwargs)
+
+    return wrapper
+
+
+def request_data(request: HttpRequest) -> QueryDict | dict | None:
+    """The body as a dict, from JSON or a form; None if it is JSON that does not parse."""
+    if request.content_type == "application/json":
+        try:
+            data = json.loads(request.body or b"{}")
+        except (ValueError, UnicodeDecodeError):
+            return None
+        return data if isinstance(data, dict) else None
+    return request.POST
+
+
+def _editable_project(request: HttpRequest, data) -> Project | JsonResponse:
+    chooser = ProjectChoiceForm(data, user=request.user)
+    if not chooser.is_valid():
+        return json_error(400, "Invalid input.", fields=chooser.errors.get_json_data())
+    project = chooser.cleaned_data["project_id"]
+    if not Project.objects.editable_by(request.user).filter(pk=project.pk).exists():
+        return json_error(403, "You can view this project's jobs but not start them.")
+    return project
+
+
+def _accepted(job: Job) -> JsonResponse:
+    return JsonResponse(
+        {
+            "job_id": str(job.pk),
+            "job_type": job.kind,
+            "status": job.status,
+            "poll_url": f"/jobs/{job.pk}/status",
+            "message": "Job queued. It runs in the background; you can close this page.",
+        },
+        status=202,
+    )
+
+
+def _start(request: HttpRequest, form_class, create: Callable[..., Job]) -> JsonResponse:
+    data = request_data(request)
+    if data is None:
+        return json_error(400, "The body is not a JSON object.")
+    project = _editable_project(request, data)
+    if isinstance(project, JsonResponse):
+        return project
+    form = form_class(data)
+    if not form.is_valid():
+        return json_error(400, "Invalid input.", fields=form.errors.get_json_data())
+    job = create(project=project, creator=request.user, **form.cleaned_data)
+    return _accepted(job)
+
+
+@require_POST
+@api_view
+def generate_review_async(request: HttpRequest) -> JsonResponse:
+    return _start(request, ReviewForm, lifecycle.job_create_review)
+
+
+@require_POST
+@api_view
+def deep_dive_async(request: HttpRequest) -> JsonResponse:
+    return _start(request, DeepDiveForm, lifecycle.job_create_deep_dive)
+
+
+def status_payload(request: HttpRequest, job: Job) -> dict:
+    """The status document; the result is included once the job has completed."""
+    iso = lambda moment: moment.isoformat() if moment else None  # noqa: E731
+    payload = {
+        "job_id": str(job.pk),
+        "job_type": job.kind,
+        "status": job.status,
+        "stage": job.stage,
+        "progress": job.progress,
+        "created_at": iso(job.created_at),
+        "started_at": iso(job.started_at),
+        "finished_at": iso(job.finished_at),
+        "elapsed_seconds": job.elapsed_seconds,
+        "error": job.error or None,
+        "result_url": request.build_absolute_uri(job.get_absolute_url()),
+        "poll_after_seconds": None if job.is_finished else job.poll_after_seconds,
+    }
+    if job.status == Job.Status.COMPLETED:
+        payload["result"] = job.detail.result
+    return payload
+
+
+@require_GET
+@api_view
+def job_status(request: HttpRequest, job_id: UUID) -> JsonResponse:
+    job = get_object_or_404(Job.objects.visible_to(request.user).with_detail(), pk=job_id)
+    return JsonResponse(status_payload(request, job))
+
+
+@require_GET
+def healthz(request: HttpRequest) -> JsonResponse:
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+    except Exception:
+        return JsonResponse({"status": "error", "database": "unreachable"}, status=503)
+    return JsonResponse({"status": "ok", "database": "ok"})

@@ -1,0 +1,124 @@
+"""Input validation for jobs, projects and members. No side effects."""
+
+from django import forms
+from django.contrib.auth import get_user_model
+
+from jobs.models import Job, Membership, Paper, Project, Report, Role
+
+MAX_PASTED_CHARACTERS = 300_000
+
+
+class ReviewForm(forms.Form):
+    objective = forms.CharField(
+        min_length=3,
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="What do you want to find out? e.g. remdesivir treatment outcomes in COVID-19",
+    )
+    molecule = forms.CharField(
+        max_length=200, required=False, help_text="Optional drug or molecule to focus on."
+    )
+    preference = forms.ChoiceField(
+        choices=Report.Preference.choices, initial=Report.Preference.PRECISION
+    )
+    full_text_only = forms.BooleanField(
+        required=False, label="Only papers with free full text (PubMed Central)"
+    )
+
+    def clean_objective(self) -> str:
+        return " ".join(self.cleaned_data["objective"].split())
+
+    def clean_molecule(self) -> str:
+        return " ".join(self.cleaned_data["molecule"].split())
+
+
+class DeepDiveForm(forms.Form):
+    pmid = forms.RegexField(
+        regex=r"^\d{1,10}$",
+        required=False,
+        label="PMID from the library",
+        error_messages={"invalid": "A PMID is a number, e.g. 32445440."},
+    )
+    title = forms.CharField(max_length=500, required=False, label="Or: title of a pasted paper")
+    text = forms.CharField(
+        max_length=MAX_PASTED_CHARACTERS,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 6}),
+        label="Pasted text (abstract or full text)",
+    )
+    objective = forms.CharField(
+        max_length=2000,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text="Optional: what you want to learn from this paper.",
+    )
+
+    def clean(self) -> dict:
+        data = super().clean()
+        pmid, title, text = data.get("pmid"), data.get("title", ""), data.get("text", "")
+        if self.errors:
+            return data
+        if pmid and (title or text):
+            raise forms.ValidationError("Give either a PMID or a pasted paper, not both.")
+        if pmid:
+            if not Paper.objects.filter(pmid=pmid).exists():
+                self.add_error("pmid", f"PMID {pmid} is not in the library.")
+        elif not text.strip():
+            raise forms.ValidationError("Give a PMID from the library, or paste a paper's text.")
+        elif not title.strip():
+            self.add_error("title", "Give the pasted paper a title.")
+        elif len(text.split()) < 20:
+            self.add_error("text", "Paste at least a full abstract (20 words or more).")
+        return data
+
+
+class ProjectChoiceForm(forms.Form):
+    """The project a job is started in, for API clients."""
+
+    project_id = forms.IntegerField(
+        error_messages={"required": "Give the id of one of your projects."}
+    )
+
+    def __init__(self, *args, user, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.user = user
+
+    def clean_project_id(self) -> Project:
+        project = Project.objects.visible_to(self.user).filter(pk=self.cleaned_data["project_id"])
+        project = project.first()
+        if project is None:
+            raise forms.ValidationError("No project of yours has this id.")
+        return project
+
+
+class ProjectForm(forms.ModelForm):
+    class Meta:
+        model = Project
+        fields = ["name", "description"]
+        widgets = {"description": forms.Textarea(attrs={"rows": 2})}
+
+
+class MemberForm(forms.Form):
+    username = forms.CharField(max_length=150)
+    role = forms.ChoiceField(choices=[(Role.EDITOR, "Editor"), (Role.VIEWER, "Viewer")])
+
+    def __init__(self, *args, project: Project, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.project = project
+
+    def clean_username(self):
+        user = get_user_model().objects.filter(username=self.cleaned_data["username"]).first()
+        if user is None:
+            raise forms.ValidationError("No user has this name.")
+        if Membership.objects.filter(project=self.project, user=user).exists():
+            raise forms.ValidationError("This user is already a member.")
+        return user
+
+
+class TokenForm(forms.Form):
+    name = forms.CharField(max_length=100, help_text="What the token is for, e.g. 'lab script'.")
+
+
+class JobFilterForm(forms.Form):
+    status = forms.ChoiceField(choices=[("", "Any status"), *Job.Status.choices], required=False)
+    kind = forms.ChoiceField(choices=[("", "Any kind"), *Job.Kind.choices], required=False)

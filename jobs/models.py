@@ -1,0 +1,337 @@
+"""Projects, their members, research jobs and the paper library."""
+
+import hashlib
+import secrets
+import uuid
+from datetime import datetime
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Exists, OuterRef, Q
+from django.urls import reverse
+from django.utils.timezone import now
+
+
+class Role(models.TextChoices):
+    OWNER = "owner", "Owner"
+    EDITOR = "editor", "Editor"
+    VIEWER = "viewer", "Viewer"
+
+
+class ProjectQuerySet(models.QuerySet):
+    def visible_to(self, user) -> "ProjectQuerySet":
+        """Projects the user is a member of, in any role."""
+        if not user.is_authenticated:
+            return self.none()
+        return self.filter(memberships__user=user)
+
+    def editable_by(self, user) -> "ProjectQuerySet":
+        """Projects where the user may start and cancel jobs."""
+        if not user.is_authenticated:
+            return self.none()
+        return self.filter(memberships__user=user, memberships__role__in=[Role.OWNER, Role.EDITOR])
+
+
+class Project(models.Model):
+    name = models.CharField(max_length=200)
+    description = models.TextField(blank=True)
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="owned_projects"
+    )
+    created_at = models.DateTimeField(default=now)
+
+    objects = ProjectQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def get_absolute_url(self) -> str:
+        return reverse("project_detail", args=[self.pk])
+
+
+class Membership(models.Model):
+    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="memberships")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships"
+    )
+    role = models.CharField(max_length=10, choices=Role.choices, default=Role.VIEWER)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["project", "user"], name="one_membership_per_user")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} in {self.project} ({self.role})"
+
+    @property
+    def can_edit(self) -> bool:
+        return self.role in {Role.OWNER, Role.EDITOR}
+
+
+class JobQuerySet(models.QuerySet):
+    def visible_to(self, user) -> "JobQuerySet":
+        """The one place that decides who may see a job: members of its project."""
+        if not user.is_authenticated:
+            return self.none()
+        return self.filter(project_id__in=Membership.objects.filter(user=user).values("project_id"))
+
+    def editable_by(self, user) -> "JobQuerySet":
+        """Jobs the user may cancel or retry: owners and editors of the project."""
+        if not user.is_authenticated:
+            return self.none()
+        return self.filter(
+            project_id__in=Membership.objects.filter(
+                user=user, role__in=[Role.OWNER, Role.EDITOR]
+            ).values("project_id")
+        )
+
+    def with_permissions(self, user) -> "JobQuerySet":
+        """Annotate can_edit (may cancel or retry) in the same query."""
+        return self.annotate(
+            can_edit=Exists(
+                Membership.objects.filter(
+                    project=OuterRef("project"), user=user, role__in=[Role.OWNER, Role.EDITOR]
+                )
+            )
+        )
+
+    def active(self) -> "JobQuerySet":
+        return self.filter(status__in=Job.ACTIVE_STATUSES)
+
+    def finished(self) -> "JobQuerySet":
+        return self.filter(status__in=Job.FINISHED_STATUSES)
+
+    def stale(self, *, older_than: datetime) -> "JobQuerySet":
+        """Processing jobs whose worker has not written a heartbeat since older_than."""
+        return self.filter(status=Job.Status.PROCESSING, heartbeat_at__lt=older_than)
+
+    def with_detail(self) -> "JobQuerySet":
+        """The job with its inputs and result in the same query (pasted text left out)."""
+        return self.select_related("report", "deepdiveanalysis").defer("deepdiveanalysis__text")
+
+    def for_list(self) -> "JobQuerySet":
+        """What the lists show, in one query: no results, project and creator joined."""
+        return (
+            self.select_related("project", "creator", "report", "deepdiveanalysis")
+            .defer("report__result", "deepdiveanalysis__result", "deepdiveanalysis__text")
+            .order_by("-created_at")
+        )
+
+
+class Job(models.Model):
+    """One run of the engine. Status is written only by jobs.lifecycle."""
+
+    class Kind(models.TextChoices):
+        REVIEW = "review", "Literature review"
+        DEEP_DIVE = "deep_dive", "Deep dive"
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", "Queued"
+        PROCESSING = "processing", "Processing"
+        COMPLETED = "completed", "Completed"
+        FAILED = "failed", "Failed"
+        CANCELLED = "cancelled", "Cancelled"
+
+    ACTIVE_STATUSES = (Status.QUEUED, Status.PROCESSING)
+    FINISHED_STATUSES = (Status.COMPLETED, Status.FAILED, Status.CANCELLED)
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    kind = models.CharField(max_length=12, choices=Kind.choices)
+    status = models.CharField(max_length=12, choices=Status.choices, default=Status.QUEUED)
+    stage = models.CharField(max_length=120, default="Waiting for a worker")
+    progress = models.PositiveSmallIntegerField(default=0)
+    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="jobs")
+    creator = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="jobs"
+    )
+    created_at = models.DateTimeField(default=now)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    heartbeat_at = models.DateTimeField(null=True, blank=True)
+    budget_seconds = models.PositiveIntegerField()
+    attempts = models.PositiveSmallIntegerField(default=0)
+    worker = models.CharField(max_length=120, blank=True)
+    error = models.TextField(blank=True, help_text="What went wrong, in words for the user.")
+    error_detail = models.TextField(blank=True, help_text="Technical detail, for staff only.")
+    retry_of = models.ForeignKey(
+        "self", on_delete=models.SET_NULL, null=True, blank=True, related_name="retries"
+    )
+
+    objects = JobQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at"]
+        indexes = [
+            models.Index(fields=["project", "-created_at"], name="job_project_recent"),
+            models.Index(fields=["creator", "-created_at"], name="job_creator_recent"),
+            models.Index(
+                fields=["status", "heartbeat_at"],
+                name="job_active_heartbeat",
+                condition=Q(status__in=["queued", "processing"]),
+            ),
+        ]
+        constraints = [
+            models.CheckConstraint(condition=Q(progress__lte=100), name="progress_at_most_100"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.id}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("job_detail", args=[self.pk])
+
+    @property
+    def is_active(self) -> bool:
+        return self.status in self.ACTIVE_STATUSES
+
+    @property
+    def is_finished(self) -> bool:
+        return self.status in self.FINISHED_STATUSES
+
+    @property
+    def elapsed_seconds(self) -> int | None:
+        """Seconds of work so far, or in all once finished; None before it starts."""
+        if self.started_at is None:
+            return None
+        end = self.finished_at or now()
+        return max(0, int((end - self.started_at).total_seconds()))
+
+    @property
+    def poll_after_seconds(self) -> int:
+        """How long the page should wait before asking again: often at first, then less
+        often for long jobs."""
+        base = settings.JOB_POLL_SECONDS
+        age = (now() - self.created_at).total_seconds()
+        if age > 600:
+            return max(base, 30)
+        if age > 120:
+            return max(base, 10)
+        return base
+
+    @property
+    def detail(self) -> "Report | DeepDiveAnalysis":
+        """The kind's own inputs and result."""
+        return self.report if self.kind == self.Kind.REVIEW else self.deepdiveanalysis
+
+    @property
+    def title(self) -> str:
+        return self.detail.headline
+
+
+class Report(models.Model):
+    """A literature review: its inputs and, once completed, its result."""
+
+    class Preference(models.TextChoices):
+        PRECISION = "precision", "Precision (fewer, closer papers)"
+        RECALL = "recall", "Recall (broader search)"
+
+    job = models.OneToOneField(Job, on_delete=models.CASCADE, primary_key=True)
+    objective = models.TextField()
+    molecule = models.CharField(max_length=200, blank=True)
+    preference = models.CharField(
+        max_length=10, choices=Preference.choices, default=Preference.PRECISION
+    )
+    full_text_only = models.BooleanField(default=False)
+    result = models.JSONField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return self.headline
+
+    @property
+    def headline(self) -> str:
+        return self.objective[:120]
+
+    def inputs(self) -> dict:
+        return {
+            "objective": self.objective,
+            "molecule": self.molecule,
+            "preference": self.preference,
+            "full_text_only": self.full_text_only,
+        }
+
+
+class DeepDiveAnalysis(models.Model):
+    """A deep dive into one paper, from the library or pasted text."""
+
+    job = models.OneToOneField(Job, on_delete=models.CASCADE, primary_key=True)
+    objective = models.TextField(blank=True)
+    pmid = models.CharField(max_length=16, blank=True)
+    title = models.TextField(blank=True)
+    text = models.TextField(blank=True)
+    result = models.JSONField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = "deep-dive analysis"
+        verbose_name_plural = "deep-dive analyses"
+
+    def __str__(self) -> str:
+        return self.headline
+
+    @property
+    def headline(self) -> str:
+        if self.title:
+            return self.title[:120]
+        return f"PMID {self.pmid}"
+
+    def inputs(self) -> dict:
+        return {"objective": self.objective, "pmid": self.pmid, "title": self.title}
+
+
+class Paper(models.Model):
+    """One record of the literature library, keyed by PubMed id."""
+
+    pmid = models.CharField(max_length=16, unique=True)
+    doi = models.CharField(max_length=255, blank=True)
+    pmcid = models.CharField(max_length=32, blank=True)
+    title = models.TextField()
+    journal = models.CharField(max_length=512, blank=True)
+    year = models.PositiveSmallIntegerField(null=True, blank=True)
+    record = models.JSONField()
+    updated_at = models.DateTimeField(auto_now=True)
+
+    def __str__(self) -> str:
+        return f"{self.pmid}: {self.title[:80]}"
+
+
+class ApiTokenQuerySet(models.QuerySet):
+    def usable(self) -> "ApiTokenQuerySet":
+        return self.filter(revoked_at__isnull=True, user__is_active=True)
+
+
+class ApiToken(models.Model):
+    """A personal token for API clients. Only its SHA-256 is stored."""
+
+    PREFIX = "rvs_"
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="api_tokens"
+    )
+    name = models.CharField(max_length=100)
+    key_hash = models.CharField(max_length=64, unique=True)
+    hint = models.CharField(max_length=12)
+    created_at = models.DateTimeField(default=now)
+    last_used_at = models.DateTimeField(null=True, blank=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    objects = ApiTokenQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.hint}…)"
+
+    @staticmethod
+    def hash(key: str) -> str:
+        return hashlib.sha256(key.encode()).hexdigest()
+
+    @classmethod
+    def issue(cls, *, user, name: str) -> tuple["ApiToken", str]:
+        """Create a token and return it with its key, which is shown once and never stored."""
+        key = cls.PREFIX + secrets.token_urlsafe(32)
+        token = cls.objects.create(user=user, name=name, key_hash=cls.hash(key), hint=key[:8])
+        return token, key

@@ -1,0 +1,61 @@
+"""django-q2 entry points. The job row is the source of truth; a task is only a doorbell."""
+
+import logging
+import traceback
+from uuid import UUID
+
+from django.conf import settings
+
+from jobs import lifecycle
+from jobs.execution import (
+    Heartbeat,
+    JobInterrupted,
+    JobTimedOut,
+    ProgressReporter,
+    run_engine,
+    worker_name,
+)
+from jobs.models import Job
+
+log = logging.getLogger(__name__)
+
+
+def run_job(job_id: str) -> str:
+    """Claim the job and run it to an end state; a second delivery finds it claimed and stops."""
+    job_id = UUID(job_id)
+    worker = worker_name()
+    if not lifecycle.job_claim(job_id=job_id, worker=worker):
+        return "not claimed"
+    job = Job.objects.select_related("report", "deepdiveanalysis").get(pk=job_id)
+    progress = ProgressReporter(job_id=job_id, worker=worker, budget_seconds=job.budget_seconds)
+    heartbeat = Heartbeat(job_id=job_id, worker=worker, interval=settings.JOB_HEARTBEAT_SECONDS)
+    heartbeat.start()
+    try:
+        result = run_engine(job, progress)
+    except JobInterrupted:
+        return "interrupted"
+    except JobTimedOut:
+        lifecycle.job_fail(
+            job_id=job_id,
+            worker=worker,
+            error=f"Timed out: the job ran longer than its time budget of "
+            f"{job.budget_seconds} seconds and was stopped.",
+        )
+        return "timed out"
+    except ValueError as exc:
+        lifecycle.job_fail(job_id=job_id, worker=worker, error=str(exc))
+        return "failed"
+    except Exception as exc:
+        log.exception("job %s failed", job_id)
+        lifecycle.job_fail(
+            job_id=job_id,
+            worker=worker,
+            error="The analysis stopped because of an unexpected error. "
+            "You can retry it; staff have the details.",
+            detail=f"{type(exc).__name__}: {exc}\n{traceback.format_exc()}",
+        )
+        return "failed"
+    finally:
+        heartbeat.stop()
+    lifecycle.job_complete(job_id=job_id, worker=worker, result=result)
+    return "completed"

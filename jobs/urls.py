@@ -1,0 +1,22 @@
+from django.urls import path
+
+from jobs import api, views
+
+urlpatterns = [
+    path("", views.dashboard, name="dashboard"),
+    path("projects/new", views.project_create, name="project_create"),
+    path("projects/<int:project_id>/", views.project_detail, name="project_detail"),
+    path("projects/<int:project_id>/members", views.project_add_member, name="project_add_member"),
+    path("projects/<int:project_id>/reviews", views.review_start, name="review_start"),
+    path("projects/<int:project_id>/deep-dives", views.deep_dive_start, name="deep_dive_start"),
+    path("jobs/<uuid:job_id>/", views.job_detail, name="job_detail"),
+    path("jobs/<uuid:job_id>/partial", views.job_status_partial, name="job_status_partial"),
+    path("jobs/<uuid:job_id>/status", api.job_status, name="job_status"),
+    path("jobs/<uuid:job_id>/cancel", views.job_cancel, name="job_cancel"),
+    path("jobs/<uuid:job_id>/retry", views.job_retry, name="job_retry"),
+    path("generate-review-async", api.generate_review_async, name="generate_review_async"),
+    path("deep-dive-async", api.deep_dive_async, name="deep_dive_async"),
+    path("account/tokens/", views.api_tokens, name="api_tokens"),
+    path("account/tokens/<int:token_id>/revoke", views.api_token_revoke, name="api_token_revoke"),
+    path("healthz", api.healthz, name="healthz"),
+]

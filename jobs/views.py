@@ -1,0 +1,210 @@
+"""Pages and htmx partials. Every job URL starts from Job.objects.visible_to(request.user)."""
+
+from uuid import UUID
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.contrib.auth.views import redirect_to_login
+from django.db import transaction
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.timezone import now
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django_htmx.http import HttpResponseStopPolling
+
+from jobs import lifecycle
+from jobs.api import api_view, json_error, status_payload
+from jobs.forms import DeepDiveForm, MemberForm, ProjectForm, ReviewForm, TokenForm
+from jobs.models import ApiToken, Job, Membership, Project, Role
+
+
+@require_GET
+@login_required
+def dashboard(request: HttpRequest) -> HttpResponse:
+    jobs = Job.objects.visible_to(request.user).for_list()
+    memberships = Membership.objects.filter(user=request.user).select_related("project")
+    return render(
+        request,
+        "jobs/dashboard.html",
+        {
+            "active_jobs": jobs.active()[:20],
+            "recent_jobs": jobs.finished()[:10],
+            "memberships": memberships.order_by("project__name"),
+            "project_form": ProjectForm(),
+        },
+    )
+
+
+@require_POST
+@login_required
+def project_create(request: HttpRequest) -> HttpResponse:
+    form = ProjectForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "A project needs a name.")
+        return redirect("dashboard")
+    with transaction.atomic():
+        project = form.save(commit=False)
+        project.owner = request.user
+        project.save()
+        Membership.objects.create(project=project, user=request.user, role=Role.OWNER)
+    return redirect(project)
+
+
+def _project_page(
+    request: HttpRequest, project: Project, status: int = 200, **forms
+) -> HttpResponse:
+    membership = get_object_or_404(Membership, project=project, user=request.user)
+    context = {
+        "project": project,
+        "membership": membership,
+        "jobs": Job.objects.filter(project=project).for_list()[:50],
+        "members": project.memberships.select_related("user").order_by("role", "user__username"),
+        "review_form": forms.get("review_form") or ReviewForm(),
+        "deep_dive_form": forms.get("deep_dive_form") or DeepDiveForm(),
+        "member_form": forms.get("member_form") or MemberForm(project=project),
+    }
+    return render(request, "jobs/project_detail.html", context, status=status)
+
+
+@require_GET
+@login_required
+def project_detail(request: HttpRequest, project_id: int) -> HttpResponse:
+    project = get_object_or_404(Project.objects.visible_to(request.user), pk=project_id)
+    return _project_page(request, project)
+
+
+@require_POST
+@login_required
+def project_add_member(request: HttpRequest, project_id: int) -> HttpResponse:
+    project = get_object_or_404(Project.objects.visible_to(request.user), pk=project_id)
+    if not project.memberships.filter(user=request.user, role=Role.OWNER).exists():
+        return HttpResponse("Only the project's owner can add members.", status=403)
+    form = MemberForm(request.POST, project=project)
+    if not form.is_valid():
+        return _project_page(request, project, status=400, member_form=form)
+    Membership.objects.create(
+        project=project, user=form.cleaned_data["username"], role=form.cleaned_data["role"]
+    )
+    messages.success(request, f"{form.cleaned_data['username']} added.")
+    return redirect(project)
+
+
+def _start_from_page(request: HttpRequest, project_id: int, form_name: str, form_class, create):
+    project = get_object_or_404(Project.objects.visible_to(request.user), pk=project_id)
+    if not Project.objects.editable_by(request.user).filter(pk=project.pk).exists():
+        return HttpResponse("Viewers can read this project's jobs but not start them.", status=403)
+    form = form_class(request.POST)
+    if not form.is_valid():
+        return _project_page(request, project, status=400, **{form_name: form})
+    job = create(project=project, creator=request.user, **form.cleaned_data)
+    return redirect(job)
+
+
+@require_POST
+@login_required
+def review_start(request: HttpRequest, project_id: int) -> HttpResponse:
+    return _start_from_page(
+        request, project_id, "review_form", ReviewForm, lifecycle.job_create_review
+    )
+
+
+@require_POST
+@login_required
+def deep_dive_start(request: HttpRequest, project_id: int) -> HttpResponse:
+    return _start_from_page(
+        request, project_id, "deep_dive_form", DeepDiveForm, lifecycle.job_create_deep_dive
+    )
+
+
+@require_GET
+@login_required
+def job_detail(request: HttpRequest, job_id: UUID) -> HttpResponse:
+    jobs = Job.objects.visible_to(request.user).with_detail().with_permissions(request.user)
+    job = get_object_or_404(jobs.select_related("project"), pk=job_id)
+    return render(request, "jobs/job_detail.html", {"job": job})
+
+
+@require_GET
+@login_required
+def job_status_partial(request: HttpRequest, job_id: UUID) -> HttpResponse:
+    jobs = Job.objects.visible_to(request.user).with_detail().with_permissions(request.user)
+    job = get_object_or_404(jobs, pk=job_id)
+    response = render(request, "jobs/job_detail.html#status", {"job": job})
+    if job.is_finished and request.htmx:
+        # 286 tells htmx to stop polling; the finished fragment carries no trigger either.
+        response.status_code = HttpResponseStopPolling.status_code
+    return response
+
+
+def _wants_json(request: HttpRequest) -> bool:
+    return "Authorization" in request.headers or "application/json" in request.headers.get(
+        "Accept", ""
+    )
+
+
+def _job_action(request: HttpRequest, job_id: UUID, action) -> HttpResponse:
+    if not request.user.is_authenticated and not _wants_json(request):
+        return redirect_to_login(request.get_full_path())
+    return api_view(action)(request, job_id)
+
+
+def _cancel(request: HttpRequest, job_id: UUID) -> HttpResponse:
+    job = get_object_or_404(Job.objects.visible_to(request.user), pk=job_id)
+    if not Job.objects.editable_by(request.user).filter(pk=job.pk).exists():
+        return json_error(403, "Viewers cannot cancel jobs.")
+    if not lifecycle.job_cancel(job_id=job.pk):
+        job.refresh_from_db()
+        if _wants_json(request):
+            return json_error(409, f"The job has already {job.status}.", status=job.status)
+        messages.info(request, f"The job had already {job.get_status_display().lower()}.")
+        return redirect(job)
+    job.refresh_from_db()
+    if _wants_json(request):
+        return JsonResponse(status_payload(request, job))
+    messages.success(request, "Job cancelled.")
+    return redirect(job)
+
+
+def _retry(request: HttpRequest, job_id: UUID) -> HttpResponse:
+    job = get_object_or_404(Job.objects.visible_to(request.user), pk=job_id)
+    if not Job.objects.editable_by(request.user).filter(pk=job.pk).exists():
+        return json_error(403, "Viewers cannot retry jobs.")
+    new = lifecycle.job_retry(job_id=job.pk, user=request.user)
+    if new is None:
+        return json_error(409, "Only a failed or cancelled job can be retried.")
+    if _wants_json(request):
+        return JsonResponse(status_payload(request, new), status=202)
+    return redirect(new)
+
+
+@require_POST
+def job_cancel(request: HttpRequest, job_id: UUID) -> HttpResponse:
+    return _job_action(request, job_id, _cancel)
+
+
+@require_POST
+def job_retry(request: HttpRequest, job_id: UUID) -> HttpResponse:
+    return _job_action(request, job_id, _retry)
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+def api_tokens(request: HttpRequest) -> HttpResponse:
+    form = TokenForm(request.POST or None)
+    new_key = None
+    if request.method == "POST" and form.is_valid():
+        _, new_key = ApiToken.issue(user=request.user, name=form.cleaned_data["name"])
+        form = TokenForm()
+    tokens = ApiToken.objects.filter(user=request.user, revoked_at__isnull=True)
+    return render(
+        request, "jobs/api_tokens.html", {"form": form, "tokens": tokens, "new_key": new_key}
+    )
+
+
+@require_POST
+@login_required
+def api_token_revoke(request: HttpRequest, token_id: int) -> HttpResponse:
+    token = get_object_or_404(ApiToken.objects.filter(user=request.user), pk=token_id)
+    ApiToken.objects.filter(pk=token.pk, revoked_at__isnull=True).update(revoked_at=now())
+    messages.success(request, f"Token “{token.name}” revoked.")
+    return redirect("api_tokens")

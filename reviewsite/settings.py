@@ -1,0 +1,194 @@
+"""Settings for reviewsite, read from the environment. See the README for every variable."""
+
+import os
+from pathlib import Path
+
+import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+
+
+def env(name: str, default: str = "") -> str:
+    return os.environ.get(name, default).strip()
+
+
+def env_bool(name: str, default: bool = False) -> bool:
+    value = env(name)
+    if not value:
+        return default
+    return value.lower() in {"1", "true", "yes", "on"}
+
+
+def env_int(name: str, default: int) -> int:
+    value = env(name)
+    try:
+        return int(value) if value else default
+    except ValueError as exc:
+        raise ImproperlyConfigured(f"{name} must be a whole number, got {value!r}") from exc
+
+
+def env_list(name: str) -> list[str]:
+    return [item.strip() for item in env(name).split(",") if item.strip()]
+
+
+DEBUG = env_bool("DEBUG")
+DATA_DIR = Path(env("DATA_DIR") or BASE_DIR / "var").resolve()
+DATA_DIR.mkdir(parents=True, exist_ok=True)
+
+SECRET_KEY = env("SECRET_KEY")
+ALLOWED_HOSTS = env_list("ALLOWED_HOSTS")
+if DEBUG:
+    SECRET_KEY = SECRET_KEY or "development-only-secret-key-do-not-use-in-production"
+    ALLOWED_HOSTS = ALLOWED_HOSTS or ["localhost", "127.0.0.1", "[::1]", "testserver"]
+else:
+    if not SECRET_KEY:
+        raise ImproperlyConfigured("SECRET_KEY must be set when DEBUG is off.")
+    if not ALLOWED_HOSTS:
+        raise ImproperlyConfigured("ALLOWED_HOSTS must be set when DEBUG is off.")
+CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "whitenoise.runserver_nostatic",
+    "django.contrib.staticfiles",
+    "django_htmx",
+    "django_q",
+    "jobs",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "django_htmx.middleware.HtmxMiddleware",
+]
+
+ROOT_URLCONF = "reviewsite.urls"
+WSGI_APPLICATION = "reviewsite.wsgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+            ],
+        },
+    },
+]
+
+# SQLite by default: IMMEDIATE transactions, WAL and a busy timeout let the web process and
+# several workers write progress at once without "database is locked".
+DATABASE_URL = env("DATABASE_URL") or f"sqlite:///{DATA_DIR / 'reviewsite.sqlite3'}"
+CONN_MAX_AGE = env_int("CONN_MAX_AGE", 600)
+DATABASES = {
+    "default": dj_database_url.parse(
+        DATABASE_URL, conn_max_age=CONN_MAX_AGE, conn_health_checks=True
+    )
+}
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    DATABASES["default"]["OPTIONS"] = {
+        "transaction_mode": "IMMEDIATE",
+        "timeout": 20,
+        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+    }
+    # A file, not memory, so that worker processes started by the tests share it.
+    DATABASES["default"]["TEST"] = {"NAME": str(DATA_DIR / "test-reviewsite.sqlite3")}
+
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+LOGIN_URL = "login"
+LOGIN_REDIRECT_URL = "dashboard"
+LOGOUT_REDIRECT_URL = "login"
+
+LANGUAGE_CODE = "en-us"
+TIME_ZONE = env("TIME_ZONE", "UTC")
+USE_I18N = True
+USE_TZ = True
+
+STATIC_URL = "static/"
+STATIC_ROOT = DATA_DIR / "staticfiles"
+STATICFILES_DIRS = [BASE_DIR / "static"]
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {
+        "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"
+        if DEBUG
+        else "whitenoise.storage.CompressedManifestStaticFilesStorage"
+    },
+}
+
+SESSION_COOKIE_SECURE = env_bool("SECURE_COOKIES", not DEBUG and env_bool("HTTPS"))
+CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
+if env_bool("HTTPS"):
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", True)
+    SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 31536000)
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = True
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "root": {"handlers": ["console"], "level": env("LOG_LEVEL", "INFO")},
+    "loggers": {"django_q": {"level": env("Q_LOG_LEVEL", "WARNING"), "propagate": True}},
+}
+
+# Time budgets per kind of job, in seconds. A job over its budget ends failed and says so.
+JOB_BUDGET_SECONDS = {
+    "review_recall": env_int("JOB_BUDGET_REVIEW_RECALL", 1800),
+    "review_precision": env_int("JOB_BUDGET_REVIEW_PRECISION", 1200),
+    "deep_dive": env_int("JOB_BUDGET_DEEP_DIVE", 600),
+}
+# Progress is written at most this often, so a chatty engine cannot flood the database.
+JOB_PROGRESS_MIN_INTERVAL = float(env("JOB_PROGRESS_MIN_INTERVAL", "1.0"))
+JOB_POLL_SECONDS = env_int("JOB_POLL_SECONDS", 5)
+
+# django-q2. Its task timeout sits above the longest job budget, so the job's own limit fires
+# first and records why; retry sits above the timeout so a running task is never handed out
+# twice; max_attempts=1 with ack_failures stops a failing task from re-running for ever.
+_longest_budget = max(JOB_BUDGET_SECONDS.values())
+Q_CLUSTER = {
+    "name": env("Q_CLUSTER_NAME", "reviewsite"),
+    "workers": env_int("Q_WORKERS", 2),
+    "recycle": 100,
+    "timeout": _longest_budget + 120,
+    "retry": _longest_budget + 240,
+    "max_attempts": 1,
+    "ack_failures": True,
+    "catch_up": False,
+    "save_limit": 500,
+    "queue_limit": env_int("Q_WORKERS", 2) * 2,
+    "label": "Background tasks",
+    "poll": 0.2,
+}
+REDIS_URL = env("REDIS_URL")
+if REDIS_URL:
+    Q_CLUSTER["redis"] = REDIS_URL
+else:
+    Q_CLUSTER["orm"] = "default"
+# A running job proves it is alive this often; the reaper treats a job whose heartbeat is
+# older than JOB_STALE_SECONDS as lost and hands it to another worker.
+JOB_HEARTBEAT_SECONDS = float(env("JOB_HEARTBEAT_SECONDS", "10"))
+JOB_STALE_SECONDS = env_int("JOB_STALE_SECONDS", 60)
