@@ -21,8 +21,8 @@ from jobs.models import ApiToken, Job, Project
 TOKEN_TOUCH_SECONDS = 60
 
 
-def json_error(status: int, message: str, **extra) -> JsonResponse:
-    return JsonResponse({"error": message, **extra}, status=status)
+def json_error(code: int, message: str, **extra) -> JsonResponse:
+    return JsonResponse({"error": message, **extra}, status=code)
 
 
 def _csrf_failure(request: HttpRequest) -> HttpResponse | None:

@@ -19,7 +19,7 @@ class ReviewForm(forms.Form):
         max_length=200, required=False, help_text="Optional drug or molecule to focus on."
     )
     preference = forms.ChoiceField(
-        choices=Report.Preference.choices, initial=Report.Preference.PRECISION
+        choices=Report.Preference.choices, initial=Report.Preference.PRECISION, required=False
     )
     full_text_only = forms.BooleanField(
         required=False, label="Only papers with free full text (PubMed Central)"
@@ -30,6 +30,9 @@ class ReviewForm(forms.Form):
 
     def clean_molecule(self) -> str:
         return " ".join(self.cleaned_data["molecule"].split())
+
+    def clean_preference(self) -> str:
+        return self.cleaned_data["preference"] or Report.Preference.PRECISION
 
 
 class DeepDiveForm(forms.Form):

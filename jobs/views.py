@@ -155,7 +155,7 @@ def _cancel(request: HttpRequest, job_id: UUID) -> HttpResponse:
     if not lifecycle.job_cancel(job_id=job.pk):
         job.refresh_from_db()
         if _wants_json(request):
-            return json_error(409, f"The job has already {job.status}.", status=job.status)
+            return json_error(409, f"The job has already {job.status}.", job_status=job.status)
         messages.info(request, f"The job had already {job.get_status_display().lower()}.")
         return redirect(job)
     job.refresh_from_db()

@@ -1,0 +1,73 @@
+"""Every URL that takes a job id, tried by a stranger and by nobody. The list of URLs is read
+from the URLconf, so a new job URL is swept as soon as it exists."""
+
+import pytest
+from django.urls import URLPattern, reverse
+
+from jobs import urls
+from jobs.models import Job, Role
+from tests.conftest import make_job, make_user
+
+pytestmark = pytest.mark.django_db
+
+JOB_URL_NAMES = [
+    p.name
+    for p in urls.urlpatterns
+    if isinstance(p, URLPattern) and "job_id" in p.pattern.converters
+]
+POST_ONLY = {"job_cancel", "job_retry"}
+
+
+def call(client, name, job, **headers):
+    url = reverse(name, args=[job.pk])
+    method = client.post if name in POST_ONLY else client.get
+    return method(url, **headers)
+
+
+def test_the_sweep_covers_the_job_urls():
+    assert set(JOB_URL_NAMES) >= {
+        "job_detail",
+        "job_status_partial",
+        "job_status",
+        "job_cancel",
+        "job_retry",
+    }
+
+
+@pytest.mark.parametrize("name", JOB_URL_NAMES)
+@pytest.mark.parametrize("status", ["processing", "failed"])
+def test_a_stranger_gets_404_and_changes_nothing(client, name, status):
+    job = make_job(status=status)
+    client.force_login(make_user())
+    assert call(client, name, job).status_code == 404
+    assert call(client, name, job, HTTP_ACCEPT="application/json").status_code == 404
+    assert Job.objects.count() == 1 and Job.objects.get().status == status
+
+
+@pytest.mark.parametrize("name", JOB_URL_NAMES)
+def test_nobody_is_sent_to_log_in_or_gets_401(client, name):
+    job = make_job(status="processing")
+    page = call(client, name, job)
+    api = call(client, name, job, HTTP_ACCEPT="application/json")
+    assert page.status_code in {302, 401}
+    if page.status_code == 302:
+        assert page.url.startswith("/accounts/login/")
+    assert api.status_code in {302, 401}
+    assert Job.objects.get().status == "processing"
+
+
+@pytest.mark.parametrize("name", sorted(POST_ONLY))
+def test_a_viewer_sees_but_cannot_change(client, name):
+    job = make_job(status="processing" if name == "job_cancel" else "failed")
+    viewer = make_user()
+    job.project.memberships.create(user=viewer, role=Role.VIEWER)
+    client.force_login(viewer)
+    assert client.get(reverse("job_detail", args=[job.pk])).status_code == 200
+    assert call(client, name, job).status_code == 403
+    assert Job.objects.count() == 1 and Job.objects.get().status == job.status
+
+
+def test_an_unknown_job_id_is_404(client, user):
+    client.force_login(user)
+    assert client.get("/jobs/00000000-0000-0000-0000-000000000000/status").status_code == 404
+    assert client.get("/jobs/not-a-uuid/status").status_code == 404
