@@ -91,20 +91,25 @@ def _editable_project(request: HttpRequest, data) -> Project | JsonResponse:
     return project
 
 
-def _accepted(job: Job) -> JsonResponse:
+def _accepted(job: Job, *, created: bool) -> JsonResponse:
+    message = (
+        "Job queued. It runs in the background; you can close this page."
+        if created
+        else "An identical job of yours is already queued or running: this is it."
+    )
     return JsonResponse(
         {
             "job_id": str(job.pk),
             "job_type": job.kind,
             "status": job.status,
             "poll_url": f"/jobs/{job.pk}/status",
-            "message": "Job queued. It runs in the background; you can close this page.",
+            "message": message,
         },
-        status=202,
+        status=202 if created else 200,
     )
 
 
-def _start(request: HttpRequest, form_class, create: Callable[..., Job]) -> JsonResponse:
+def _start(request: HttpRequest, form_class, kind: str) -> JsonResponse:
     data = request_data(request)
     if data is None:
         return json_error(400, "The body is not a JSON object.")
@@ -114,20 +119,34 @@ def _start(request: HttpRequest, form_class, create: Callable[..., Job]) -> Json
     form = form_class(data)
     if not form.is_valid():
         return json_error(400, "Invalid input.", fields=form.errors.get_json_data())
-    job = create(project=project, creator=request.user, **form.cleaned_data)
-    return _accepted(job)
+    key = request.headers.get("Idempotency-Key", "").strip()
+    if len(key) > 100:
+        return json_error(400, "The Idempotency-Key header is longer than 100 characters.")
+    try:
+        job, created = lifecycle.job_submit(
+            kind=kind,
+            project=project,
+            creator=request.user,
+            idempotency_key=key,
+            **form.cleaned_data,
+        )
+    except lifecycle.TooManyActiveJobs as exc:
+        return json_error(429, str(exc))
+    except lifecycle.IdempotencyKeyReused as exc:
+        return json_error(422, str(exc))
+    return _accepted(job, created=created)
 
 
 @require_POST
 @api_view
 def generate_review_async(request: HttpRequest) -> JsonResponse:
-    return _start(request, ReviewForm, lifecycle.job_create_review)
+    return _start(request, ReviewForm, Job.Kind.REVIEW)
 
 
 @require_POST
 @api_view
 def deep_dive_async(request: HttpRequest) -> JsonResponse:
-    return _start(request, DeepDiveForm, lifecycle.job_create_deep_dive)
+    return _start(request, DeepDiveForm, Job.Kind.DEEP_DIVE)
 
 
 def status_payload(request: HttpRequest, job: Job) -> dict:

@@ -1,10 +1,13 @@
 """Runs the research engine for one claimed job, reporting progress through the lifecycle."""
 
 import os
+import signal
 import socket
 import threading
 import time
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from uuid import UUID
 
 from django.conf import settings
@@ -51,6 +54,29 @@ class ProgressReporter:
             job_id=self.job_id, worker=self.worker, stage=stage_label(stage), percent=percent
         ):
             raise JobInterrupted
+        if settings.JOB_STAGE_DELAY_SECONDS:
+            time.sleep(settings.JOB_STAGE_DELAY_SECONDS)
+
+
+@contextmanager
+def budget_alarm(seconds: int) -> Iterator[None]:
+    """Stop the job with JobTimedOut when its budget runs out, even inside one long step that
+    reports no progress. Signals reach only the main thread; elsewhere the progress callback's
+    own check is the limit."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def expire(signum, frame):
+        raise JobTimedOut
+
+    previous = signal.signal(signal.SIGALRM, expire)
+    signal.setitimer(signal.ITIMER_REAL, seconds)
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
 
 
 class Heartbeat(threading.Thread):

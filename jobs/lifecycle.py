@@ -1,12 +1,15 @@
 """Every write to a job's status. Each transition is one conditional UPDATE from the states
 it may start in, so two workers (or a worker and a user) racing can never both win."""
 
+import hashlib
+import json
 import logging
+from datetime import timedelta
 from functools import partial
 from uuid import UUID
 
 from django.conf import settings
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils.timezone import now
 from django_q.tasks import async_task
@@ -26,6 +29,27 @@ def budget_for(*, kind: str, preference: str = "") -> int:
     return budgets["deep_dive"]
 
 
+class SubmissionRefused(Exception):
+    """A job was not created; the message says why in words for the user."""
+
+
+class TooManyActiveJobs(SubmissionRefused):
+    pass
+
+
+class IdempotencyKeyReused(SubmissionRefused):
+    pass
+
+
+DETAIL_MODELS = {Job.Kind.REVIEW: Report, Job.Kind.DEEP_DIVE: DeepDiveAnalysis}
+
+
+def input_fingerprint(*, kind: str, inputs: dict) -> str:
+    """A stable hash of what a job was asked to do, to recognise a repeated submission."""
+    canonical = json.dumps({"kind": kind, **inputs}, sort_keys=True, separators=(",", ":"))
+    return hashlib.sha256(canonical.encode()).hexdigest()
+
+
 def job_enqueue(*, job_id: UUID) -> None:
     """Ring the queue's doorbell for a job once the current transaction commits."""
     transaction.on_commit(
@@ -33,56 +57,67 @@ def job_enqueue(*, job_id: UUID) -> None:
     )
 
 
-@transaction.atomic
-def job_create_review(
-    *,
-    project: Project,
-    creator,
-    objective: str,
-    molecule: str = "",
-    preference: str = Report.Preference.PRECISION,
-    full_text_only: bool = False,
-) -> Job:
-    """Create a queued literature-review job and enqueue it on commit."""
-    job = Job.objects.create(
-        kind=Job.Kind.REVIEW,
-        project=project,
-        creator=creator,
-        budget_seconds=budget_for(kind=Job.Kind.REVIEW, preference=preference),
+def _existing_submission(*, creator, project: Project, input_hash: str, key: str) -> Job | None:
+    if key:
+        job = Job.objects.filter(creator=creator, idempotency_key=key).first()
+        if job is not None:
+            if job.input_hash != input_hash or job.project_id != project.pk:
+                raise IdempotencyKeyReused(
+                    "This Idempotency-Key was already used for a different request."
+                )
+            return job
+    return (
+        Job.objects.active().filter(creator=creator, project=project, input_hash=input_hash).first()
     )
-    job.report = Report.objects.create(
-        job=job,
-        objective=objective,
-        molecule=molecule,
-        preference=preference,
-        full_text_only=full_text_only,
-    )
-    job_enqueue(job_id=job.pk)
-    return job
 
 
-@transaction.atomic
-def job_create_deep_dive(
-    *,
-    project: Project,
-    creator,
-    objective: str = "",
-    pmid: str = "",
-    title: str = "",
-    text: str = "",
-) -> Job:
-    """Create a queued deep-dive job and enqueue it on commit."""
-    job = Job.objects.create(
-        kind=Job.Kind.DEEP_DIVE,
-        project=project,
-        creator=creator,
-        budget_seconds=budget_for(kind=Job.Kind.DEEP_DIVE),
-    )
-    job.deepdiveanalysis = DeepDiveAnalysis.objects.create(
-        job=job, objective=objective, pmid=pmid, title=title, text=text
-    )
-    job_enqueue(job_id=job.pk)
-    return job
+def job_submit(
+    *, kind: str, project: Project, creator, idempotency_key: str = "", **inputs
+) -> tuple[Job, bool]:
+    """Create a queued job and enqueue it on commit, or return the identical job that is
+    already queued or running (or that answered the same Idempotency-Key), with False."""
+    input_hash = input_fingerprint(kind=kind, inputs=inputs)
+    lookup = {"creator": creator, "project": project, "input_hash": input_hash}
+    existing = _existing_submission(**lookup, key=idempotency_key)
+    if existing is not None:
+        return existing, False
+    limit = settings.JOB_MAX_ACTIVE_PER_USER
+    if Job.objects.active().filter(creator=creator).count() >= limit:
+        raise TooManyActiveJobs(
+            f"You already have {limit} jobs queued or running. "
+            "Wait for one to finish, or cancel one, before starting another."
+        )
+    try:
+        with transaction.atomic():
+            job = Job.objects.create(
+                kind=kind,
+                project=project,
+                creator=creator,
+                budget_seconds=budget_for(kind=kind, preference=inputs.get("preference", "")),
+                input_hash=input_hash,
+                idempotency_key=idempotency_key,
+                enqueued_at=now(),
+            )
+            detail = DETAIL_MODELS[kind].objects.create(job=job, **inputs)
+            setattr(job, DETAIL_MODELS[kind]._meta.model_name, detail)
+            job_enqueue(job_id=job.pk)
+    except IntegrityError:
+        # An identical submission committed between our check and our insert.
+        existing = _existing_submission(**lookup, key=idempotency_key)
+        if existing is None:
+            raise
+        return existing, False
+    return job, True
+
+
+def job_create_review(*, project: Project, creator, **inputs) -> Job:
+    """Submit a literature review (see job_submit); returns the new or identical job."""
+    return job_submit(kind=Job.Kind.REVIEW, project=project, creator=creator, **inputs)[0]
+
+
+def job_create_deep_dive(*, project: Project, creator, **inputs) -> Job:
+    """Submit a deep dive (see job_submit); returns the new or identical job."""
+    return job_submit(kind=Job.Kind.DEEP_DIVE, project=project, creator=creator, **inputs)[0]
 
 
 def job_claim(*, job_id: UUID, worker: str) -> bool:
@@ -164,7 +199,6 @@ def job_cancel(*, job_id: UUID) -> bool:
     )
 
 
-@transaction.atomic
 def job_retry(*, job_id: UUID, user) -> Job | None:
     """failed or cancelled -> a new queued job with the same inputs, linked to this one.
     None if the job is not failed or cancelled."""
@@ -175,18 +209,79 @@ def job_retry(*, job_id: UUID, user) -> Job | None:
     )
     if old is None:
         return None
-    if old.kind == Job.Kind.REVIEW:
-        new = job_create_review(project=old.project, creator=user, **old.report.inputs())
-    else:
-        dive = old.deepdiveanalysis
-        new = job_create_deep_dive(
-            project=old.project,
-            creator=user,
-            objective=dive.objective,
-            pmid=dive.pmid,
-            title=dive.title,
-            text=dive.text,
-        )
-    Job.objects.filter(pk=new.pk).update(retry_of=old)
-    new.retry_of = old
+    new, created = job_submit(
+        kind=old.kind, project=old.project, creator=user, **old.detail.inputs()
+    )
+    if created:
+        Job.objects.filter(pk=new.pk).update(retry_of=old)
+        new.retry_of = old
     return new
+
+
+def job_requeue(*, job_id: UUID, worker: str, reason: str) -> bool:
+    """processing -> queued, for a job whose worker stopped responding. Only while the same
+    worker still holds it, so a job that just finished or was requeued is left alone."""
+    requeued = Job.objects.filter(pk=job_id, status=Job.Status.PROCESSING, worker=worker).update(
+        status=Job.Status.QUEUED, stage=reason, worker="", enqueued_at=now()
+    )
+    if requeued:
+        job_enqueue(job_id=job_id)
+    return bool(requeued)
+
+
+def job_ring_again(*, job_id: UUID, enqueued_at) -> bool:
+    """queued -> queued with a new doorbell, for a job no worker picked up (a lost message)."""
+    rung = Job.objects.filter(pk=job_id, status=Job.Status.QUEUED, enqueued_at=enqueued_at).update(
+        enqueued_at=now()
+    )
+    if rung:
+        job_enqueue(job_id=job_id)
+    return bool(rung)
+
+
+def timed_out_message(budget_seconds: int) -> str:
+    return (
+        f"Timed out: the job ran longer than its time budget of {budget_seconds} seconds "
+        "and was stopped."
+    )
+
+
+@transaction.atomic
+def job_reap(*, moment=None) -> dict[str, int]:
+    """Recover what workers lost: over-budget jobs end failed, silent jobs go back to the
+    queue (until the attempt limit), and unclaimed queued jobs are enqueued again."""
+    moment = moment or now()
+    counts = {"timed_out": 0, "requeued": 0, "gave_up": 0, "rung_again": 0}
+    stale_before = moment - timedelta(seconds=settings.JOB_STALE_SECONDS)
+    processing = Job.objects.filter(status=Job.Status.PROCESSING).only(
+        "pk", "worker", "started_at", "heartbeat_at", "budget_seconds", "attempts"
+    )
+    for job in processing:
+        grace = settings.JOB_STALE_SECONDS
+        if job.started_at + timedelta(seconds=job.budget_seconds + grace) < moment:
+            counts["timed_out"] += job_fail(
+                job_id=job.pk, worker=job.worker, error=timed_out_message(job.budget_seconds)
+            )
+        elif job.heartbeat_at < stale_before:
+            if job.attempts >= settings.JOB_MAX_ATTEMPTS:
+                counts["gave_up"] += job_fail(
+                    job_id=job.pk,
+                    worker=job.worker,
+                    error=f"The job was interrupted {job.attempts} times (its worker stopped "
+                    "responding each time) and was given up. You can retry it.",
+                    detail=f"last worker {job.worker}, last heartbeat {job.heartbeat_at}",
+                )
+            else:
+                counts["requeued"] += job_requeue(
+                    job_id=job.pk,
+                    worker=job.worker,
+                    reason="Restarting: the previous worker stopped responding",
+                )
+    unclaimed_before = moment - timedelta(seconds=settings.JOB_UNCLAIMED_SECONDS)
+    unclaimed = Job.objects.filter(status=Job.Status.QUEUED, enqueued_at__lt=unclaimed_before)
+    # Oldest first and a few at a time: a long backlog is waiting, not lost.
+    for job_id, enqueued_at in unclaimed.order_by("enqueued_at").values_list("pk", "enqueued_at")[
+        :100
+    ]:
+        counts["rung_again"] += job_ring_again(job_id=job_id, enqueued_at=enqueued_at)
+    return counts

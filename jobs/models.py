@@ -160,6 +160,9 @@ class Job(models.Model):
     retry_of = models.ForeignKey(
         "self", on_delete=models.SET_NULL, null=True, blank=True, related_name="retries"
     )
+    enqueued_at = models.DateTimeField(null=True, blank=True)
+    input_hash = models.CharField(max_length=64, blank=True)
+    idempotency_key = models.CharField(max_length=100, blank=True)
 
     objects = JobQuerySet.as_manager()
 
@@ -176,6 +179,17 @@ class Job(models.Model):
         ]
         constraints = [
             models.CheckConstraint(condition=Q(progress__lte=100), name="progress_at_most_100"),
+            # One active job per user, project and inputs: a double click starts one job.
+            models.UniqueConstraint(
+                fields=["creator", "project", "input_hash"],
+                condition=Q(status__in=["queued", "processing"]),
+                name="one_active_job_per_input",
+            ),
+            models.UniqueConstraint(
+                fields=["creator", "idempotency_key"],
+                condition=~Q(idempotency_key=""),
+                name="one_job_per_idempotency_key",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -278,7 +292,12 @@ class DeepDiveAnalysis(models.Model):
         return f"PMID {self.pmid}"
 
     def inputs(self) -> dict:
-        return {"objective": self.objective, "pmid": self.pmid, "title": self.title}
+        return {
+            "objective": self.objective,
+            "pmid": self.pmid,
+            "title": self.title,
+            "text": self.text,
+        }
 
 
 class Paper(models.Model):

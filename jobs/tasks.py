@@ -12,6 +12,7 @@ from jobs.execution import (
     JobInterrupted,
     JobTimedOut,
     ProgressReporter,
+    budget_alarm,
     run_engine,
     worker_name,
 )
@@ -31,15 +32,13 @@ def run_job(job_id: str) -> str:
     heartbeat = Heartbeat(job_id=job_id, worker=worker, interval=settings.JOB_HEARTBEAT_SECONDS)
     heartbeat.start()
     try:
-        result = run_engine(job, progress)
+        with budget_alarm(job.budget_seconds):
+            result = run_engine(job, progress)
     except JobInterrupted:
         return "interrupted"
     except JobTimedOut:
         lifecycle.job_fail(
-            job_id=job_id,
-            worker=worker,
-            error=f"Timed out: the job ran longer than its time budget of "
-            f"{job.budget_seconds} seconds and was stopped.",
+            job_id=job_id, worker=worker, error=lifecycle.timed_out_message(job.budget_seconds)
         )
         return "timed out"
     except ValueError as exc:
@@ -59,3 +58,11 @@ def run_job(job_id: str) -> str:
         heartbeat.stop()
     lifecycle.job_complete(job_id=job_id, worker=worker, result=result)
     return "completed"
+
+
+def reap_stale_jobs() -> dict[str, int]:
+    """Scheduled every minute: recover jobs whose worker died or whose message was lost."""
+    counts = lifecycle.job_reap()
+    if any(counts.values()):
+        log.warning("reaper: %s", counts)
+    return counts

@@ -89,31 +89,35 @@ def project_add_member(request: HttpRequest, project_id: int) -> HttpResponse:
     return redirect(project)
 
 
-def _start_from_page(request: HttpRequest, project_id: int, form_name: str, form_class, create):
+def _start_from_page(request: HttpRequest, project_id: int, form_name: str, form_class, kind):
     project = get_object_or_404(Project.objects.visible_to(request.user), pk=project_id)
     if not Project.objects.editable_by(request.user).filter(pk=project.pk).exists():
         return HttpResponse("Viewers can read this project's jobs but not start them.", status=403)
     form = form_class(request.POST)
     if not form.is_valid():
         return _project_page(request, project, status=400, **{form_name: form})
-    job = create(project=project, creator=request.user, **form.cleaned_data)
+    try:
+        job, created = lifecycle.job_submit(
+            kind=kind, project=project, creator=request.user, **form.cleaned_data
+        )
+    except lifecycle.TooManyActiveJobs as exc:
+        form.add_error(None, str(exc))
+        return _project_page(request, project, status=429, **{form_name: form})
+    if not created:
+        messages.info(request, "You had already started this job: here it is.")
     return redirect(job)
 
 
 @require_POST
 @login_required
 def review_start(request: HttpRequest, project_id: int) -> HttpResponse:
-    return _start_from_page(
-        request, project_id, "review_form", ReviewForm, lifecycle.job_create_review
-    )
+    return _start_from_page(request, project_id, "review_form", ReviewForm, Job.Kind.REVIEW)
 
 
 @require_POST
 @login_required
 def deep_dive_start(request: HttpRequest, project_id: int) -> HttpResponse:
-    return _start_from_page(
-        request, project_id, "deep_dive_form", DeepDiveForm, lifecycle.job_create_deep_dive
-    )
+    return _start_from_page(request, project_id, "deep_dive_form", DeepDiveForm, Job.Kind.DEEP_DIVE)
 
 
 @require_GET

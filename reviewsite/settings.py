@@ -193,3 +193,11 @@ else:
 # older than JOB_STALE_SECONDS as lost and hands it to another worker.
 JOB_HEARTBEAT_SECONDS = float(env("JOB_HEARTBEAT_SECONDS", "10"))
 JOB_STALE_SECONDS = env_int("JOB_STALE_SECONDS", 60)
+# A job that has failed to finish this many times (its worker died each time) ends failed.
+JOB_MAX_ATTEMPTS = env_int("JOB_MAX_ATTEMPTS", 3)
+# A queued job nobody has claimed for this long gets its doorbell rung again (a lost message).
+JOB_UNCLAIMED_SECONDS = env_int("JOB_UNCLAIMED_SECONDS", 120)
+# How many jobs one user may have queued or running at once.
+JOB_MAX_ACTIVE_PER_USER = env_int("JOB_MAX_ACTIVE_PER_USER", 3)
+# Pause after each progress report: zero in production; demos and tests slow jobs down with it.
+JOB_STAGE_DELAY_SECONDS = float(env("JOB_STAGE_DELAY_SECONDS", "0"))

@@ -1,12 +1,18 @@
 """Plain factory functions and shared fixtures."""
 
 import itertools
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
 
 import pytest
 from django.contrib.auth import get_user_model
 
 from jobs import lifecycle
-from jobs.models import Job, Membership, Paper, Project, Role
+from jobs.models import DeepDiveAnalysis, Job, Membership, Paper, Project, Report, Role
 
 _counter = itertools.count(1)
 PASSWORD = "a-long-test-password"
@@ -29,27 +35,31 @@ def make_project(owner=None, *, name: str = "", members: dict | None = None) -> 
 def make_job(
     *, project: Project | None = None, creator=None, kind: str = Job.Kind.REVIEW, **overrides
 ) -> Job:
-    """A job created through the lifecycle, then moved to the requested state directly."""
+    """A job row with its inputs, in whatever state the overrides say (no queue involved)."""
     project = project or make_project(creator)
     creator = creator or project.owner
+    n = next(_counter)
     if kind == Job.Kind.REVIEW:
-        job = lifecycle.job_create_review(
-            project=project,
-            creator=creator,
-            objective=overrides.pop("objective", "remdesivir outcomes"),
-        )
+        detail_model = Report
+        inputs = {"objective": overrides.pop("objective", f"remdesivir outcomes {n}")}
     else:
-        job = lifecycle.job_create_deep_dive(
-            project=project,
-            creator=creator,
-            title=overrides.pop("title", "A pasted paper"),
-            text=overrides.pop("text", "Methods. We randomised 40 patients. " * 5),
-        )
+        detail_model = DeepDiveAnalysis
+        inputs = {
+            "title": overrides.pop("title", f"A pasted paper {n}"),
+            "text": overrides.pop("text", "Methods. We randomised 40 patients. " * 5),
+        }
     result = overrides.pop("result", None)
-    if overrides:
-        Job.objects.filter(pk=job.pk).update(**overrides)
-    if result is not None:
-        type(job.detail).objects.filter(pk=job.pk).update(result=result)
+    job = Job.objects.create(
+        kind=kind,
+        project=project,
+        creator=creator,
+        **{
+            "budget_seconds": lifecycle.budget_for(kind=kind),
+            "input_hash": lifecycle.input_fingerprint(kind=kind, inputs=inputs),
+            **overrides,
+        },
+    )
+    detail_model.objects.create(job=job, result=result, **inputs)
     return Job.objects.with_detail().get(pk=job.pk)
 
 
@@ -96,3 +106,91 @@ def _plain_static_files(settings):
 @pytest.fixture(autouse=True)
 def _fast_password_hashing(settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+def database_url() -> str:
+    """A URL for the database the tests are using, for worker processes started by a test."""
+    from django.db import connection
+
+    db = connection.settings_dict
+    if db["ENGINE"].endswith("sqlite3"):
+        return f"sqlite:///{db['NAME']}"
+    credentials = db["USER"] + (f":{db['PASSWORD']}" if db["PASSWORD"] else "")
+    return f"postgres://{credentials}@{db['HOST'] or 'localhost'}:{db['PORT'] or 5432}/{db['NAME']}"
+
+
+class Worker:
+    """A real `manage.py qcluster` process against the test database."""
+
+    def __init__(self, *, data_dir, extra_env: dict | None = None) -> None:
+        self.env = {
+            **os.environ,
+            "DATABASE_URL": database_url(),
+            "DATA_DIR": str(data_dir),
+            "Q_WORKERS": "1",
+            "JOB_PROGRESS_MIN_INTERVAL": "0",
+            **(extra_env or {}),
+        }
+        self.process: subprocess.Popen | None = None
+        self.log_path = Path(data_dir) / "worker.log"
+
+    def start(self) -> "Worker":
+        self.log = open(self.log_path, "ab")  # noqa: SIM115 - closed in stop()
+        self.process = subprocess.Popen(
+            [sys.executable, "manage.py", "qcluster"],
+            cwd=settings_base_dir(),
+            env=self.env,
+            stdout=self.log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+        return self
+
+    def kill(self) -> None:
+        """SIGKILL the whole cluster, as a crash or an OOM kill would."""
+        os.killpg(self.process.pid, signal.SIGKILL)
+        self.process.wait(10)
+
+    def stop(self) -> None:
+        if self.process and self.process.poll() is None:
+            os.killpg(self.process.pid, signal.SIGTERM)
+            try:
+                self.process.wait(20)
+            except subprocess.TimeoutExpired:
+                self.kill()
+        self.log.close()
+
+    def output(self) -> str:
+        return self.log_path.read_text(errors="replace")
+
+
+def settings_base_dir() -> Path:
+    from django.conf import settings
+
+    return settings.BASE_DIR
+
+
+def wait_for(condition, *, timeout: float, interval: float = 0.1, message: str = ""):
+    """Poll until condition() is truthy; fail with message after timeout seconds."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = condition()
+        if value:
+            return value
+        time.sleep(interval)
+    pytest.fail(message or f"condition not met within {timeout} s")
+
+
+@pytest.fixture
+def start_worker(tmp_path):
+    """Start real worker clusters; each is stopped at the end of the test."""
+    workers: list[Worker] = []
+
+    def start(**extra_env) -> Worker:
+        worker = Worker(data_dir=tmp_path, extra_env=extra_env).start()
+        workers.append(worker)
+        return worker
+
+    yield start
+    for worker in workers:
+        worker.stop()
