@@ -125,3 +125,21 @@ class TokenForm(forms.Form):
 class JobFilterForm(forms.Form):
     status = forms.ChoiceField(choices=[("", "Any status"), *Job.Status.choices], required=False)
     kind = forms.ChoiceField(choices=[("", "Any kind"), *Job.Kind.choices], required=False)
+    project = forms.ModelChoiceField(
+        queryset=Project.objects.none(), required=False, empty_label="Any project"
+    )
+
+    def __init__(self, *args, projects, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["project"].queryset = projects
+
+    def apply(self, jobs):
+        """Narrow a job QuerySet to the chosen filters."""
+        data = self.cleaned_data
+        if data["status"]:
+            jobs = jobs.filter(status=data["status"])
+        if data["kind"]:
+            jobs = jobs.filter(kind=data["kind"])
+        if data["project"]:
+            jobs = jobs.filter(project=data["project"])
+        return jobs

@@ -199,6 +199,12 @@ def job_cancel(*, job_id: UUID) -> bool:
     )
 
 
+def job_delete(*, job_id: UUID) -> bool:
+    """completed, failed or cancelled -> gone. False for a job that is still active."""
+    deleted, _ = Job.objects.filter(pk=job_id, status__in=Job.FINISHED_STATUSES).delete()
+    return bool(deleted)
+
+
 def job_retry(*, job_id: UUID, user) -> Job | None:
     """failed or cancelled -> a new queued job with the same inputs, linked to this one.
     None if the job is not failed or cancelled."""

@@ -1,10 +1,13 @@
 """Pages and htmx partials. Every job URL starts from Job.objects.visible_to(request.user)."""
 
+import time
 from uuid import UUID
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.views import redirect_to_login
+from django.core.paginator import Paginator
 from django.db import transaction
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -14,14 +17,22 @@ from django_htmx.http import HttpResponseStopPolling
 
 from jobs import lifecycle
 from jobs.api import api_view, json_error, status_payload
-from jobs.forms import DeepDiveForm, MemberForm, ProjectForm, ReviewForm, TokenForm
+from jobs.estimates import seconds_left
+from jobs.forms import (
+    DeepDiveForm,
+    JobFilterForm,
+    MemberForm,
+    ProjectForm,
+    ReviewForm,
+    TokenForm,
+)
 from jobs.models import ApiToken, Job, Membership, Project, Role
 
 
 @require_GET
 @login_required
 def dashboard(request: HttpRequest) -> HttpResponse:
-    jobs = Job.objects.visible_to(request.user).for_list()
+    jobs = Job.objects.visible_to(request.user).with_permissions(request.user).for_list()
     memberships = Membership.objects.filter(user=request.user).select_related("project")
     return render(
         request,
@@ -57,7 +68,7 @@ def _project_page(
     context = {
         "project": project,
         "membership": membership,
-        "jobs": Job.objects.filter(project=project).for_list()[:50],
+        "jobs": Job.objects.filter(project=project).with_permissions(request.user).for_list()[:50],
         "members": project.memberships.select_related("user").order_by("role", "user__username"),
         "review_form": forms.get("review_form") or ReviewForm(),
         "deep_dive_form": forms.get("deep_dive_form") or DeepDiveForm(),
@@ -120,12 +131,24 @@ def deep_dive_start(request: HttpRequest, project_id: int) -> HttpResponse:
     return _start_from_page(request, project_id, "deep_dive_form", DeepDiveForm, Job.Kind.DEEP_DIVE)
 
 
+def _status_context(request: HttpRequest, job: Job, watch: int) -> dict:
+    """What the status block needs; `watch` is when this page started watching the job."""
+    watched_too_long = job.is_active and time.time() - watch > settings.JOB_MAX_POLL_SECONDS
+    return {
+        "job": job,
+        "watch": watch,
+        "watched_too_long": watched_too_long,
+        "seconds_left": seconds_left(job),
+    }
+
+
 @require_GET
 @login_required
 def job_detail(request: HttpRequest, job_id: UUID) -> HttpResponse:
     jobs = Job.objects.visible_to(request.user).with_detail().with_permissions(request.user)
-    job = get_object_or_404(jobs.select_related("project"), pk=job_id)
-    return render(request, "jobs/job_detail.html", {"job": job})
+    job = get_object_or_404(jobs.select_related("project", "creator"), pk=job_id)
+    context = _status_context(request, job, watch=int(time.time()))
+    return render(request, "jobs/job_detail.html", context)
 
 
 @require_GET
@@ -133,11 +156,44 @@ def job_detail(request: HttpRequest, job_id: UUID) -> HttpResponse:
 def job_status_partial(request: HttpRequest, job_id: UUID) -> HttpResponse:
     jobs = Job.objects.visible_to(request.user).with_detail().with_permissions(request.user)
     job = get_object_or_404(jobs, pk=job_id)
-    response = render(request, "jobs/job_detail.html#status", {"job": job})
+    watch = request.GET.get("watch", "")
+    watch = int(watch) if watch.isdigit() else int(time.time())
+    response = render(request, "jobs/job_detail.html#status", _status_context(request, job, watch))
     if job.is_finished and request.htmx:
         # 286 tells htmx to stop polling; the finished fragment carries no trigger either.
         response.status_code = HttpResponseStopPolling.status_code
     return response
+
+
+@require_GET
+@login_required
+def job_list(request: HttpRequest) -> HttpResponse:
+    projects = Project.objects.visible_to(request.user).order_by("name")
+    filters = JobFilterForm(request.GET or None, projects=projects)
+    jobs = Job.objects.visible_to(request.user).with_permissions(request.user).for_list()
+    if filters.is_valid():
+        jobs = filters.apply(jobs)
+    page = Paginator(jobs, 25).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(
+        request,
+        "jobs/job_list.html",
+        {"page": page, "filters": filters, "query": query.urlencode()},
+    )
+
+
+@require_POST
+@login_required
+def job_delete(request: HttpRequest, job_id: UUID) -> HttpResponse:
+    job = get_object_or_404(Job.objects.visible_to(request.user), pk=job_id)
+    if not Job.objects.editable_by(request.user).filter(pk=job.pk).exists():
+        return HttpResponse("Viewers cannot delete jobs.", status=403)
+    if not lifecycle.job_delete(job_id=job.pk):
+        messages.error(request, "A job that is still running can't be deleted; cancel it first.")
+        return redirect(job)
+    messages.success(request, "Job deleted.")
+    return redirect(request.POST.get("next") or "job_list")
 
 
 def _wants_json(request: HttpRequest) -> bool:

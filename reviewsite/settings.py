@@ -166,6 +166,8 @@ JOB_BUDGET_SECONDS = {
 # Progress is written at most this often, so a chatty engine cannot flood the database.
 JOB_PROGRESS_MIN_INTERVAL = float(env("JOB_PROGRESS_MIN_INTERVAL", "1.0"))
 JOB_POLL_SECONDS = env_int("JOB_POLL_SECONDS", 5)
+# An open page stops polling after this long and offers a button to look again.
+JOB_MAX_POLL_SECONDS = env_int("JOB_MAX_POLL_SECONDS", 30 * 60)
 
 # django-q2. Its task timeout sits above the longest job budget, so the job's own limit fires
 # first and records why; retry sits above the timeout so a running task is never handed out

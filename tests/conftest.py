@@ -6,6 +6,7 @@ import signal
 import subprocess
 import sys
 import time
+import uuid
 from pathlib import Path
 
 import pytest
@@ -19,7 +20,7 @@ PASSWORD = "a-long-test-password"
 
 
 def make_user(username: str = "", **extra):
-    username = username or f"user{next(_counter)}"
+    username = username or f"user{next(_counter)}-{uuid.uuid4().hex[:6]}"
     return get_user_model().objects.create_user(username=username, password=PASSWORD, **extra)
 
 
@@ -194,3 +195,12 @@ def start_worker(tmp_path):
     yield start
     for worker in workers:
         worker.stop()
+
+
+@pytest.fixture(autouse=True)
+def _empty_cache():
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+    cache.clear()

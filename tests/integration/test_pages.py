@@ -129,7 +129,7 @@ def test_running_partial_polls_and_finished_partial_does_not(client, project):
     client.force_login(project.owner)
     url = f"/jobs/{job.pk}/partial"
     html = client.get(url, HTTP_HX_REQUEST="true").content.decode()
-    assert f'hx-get="{url}"' in html
+    assert f'hx-get="{url}?watch=' in html
     assert (
         "every 5s [document.visibilityState === &#x27;visible&#x27;]" in html
         or "every 5s [document.visibilityState === 'visible']" in html

@@ -15,7 +15,7 @@ JOB_URL_NAMES = [
     for p in urls.urlpatterns
     if isinstance(p, URLPattern) and "job_id" in p.pattern.converters
 ]
-POST_ONLY = {"job_cancel", "job_retry"}
+POST_ONLY = {"job_cancel", "job_retry", "job_delete"}
 
 
 def call(client, name, job, **headers):

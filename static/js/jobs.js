@@ -1,0 +1,44 @@
+// Job pages: a ticking elapsed time, and polls that back off and say "reconnecting" when the
+// server can't be reached, recovering on their own once it answers again.
+(function () {
+  "use strict";
+
+  function tick() {
+    document.querySelectorAll(".elapsed[data-ticking]").forEach(function (el) {
+      var seconds = parseInt(el.dataset.seconds, 10) + 1;
+      el.dataset.seconds = seconds;
+      el.textContent = seconds + " s";
+    });
+    document.querySelectorAll(".eta").forEach(function (el) {
+      var left = Math.max(1, parseInt(el.textContent, 10) - 1);
+      el.textContent = left + " s";
+    });
+  }
+  setInterval(tick, 1000);
+
+  function retryLater(el, url) {
+    var failures = parseInt(el.dataset.failures || "0", 10) + 1;
+    var base = parseInt(el.dataset.pollSeconds || "5", 10);
+    var delay = Math.min(60, base * Math.pow(2, failures - 1));
+    // A copy without the polling trigger replaces the element, so only our retry runs.
+    var quiet = el.cloneNode(true);
+    ["hx-get", "hx-trigger", "hx-swap"].forEach(function (name) { quiet.removeAttribute(name); });
+    quiet.classList.add("stale");
+    quiet.dataset.failures = failures;
+    quiet.dataset.retryUrl = url;
+    el.replaceWith(quiet);
+    setTimeout(function () {
+      if (!document.body.contains(quiet)) return;
+      htmx.ajax("GET", url, { source: quiet, target: quiet, swap: "outerHTML" });
+    }, delay * 1000);
+  }
+
+  function onFailure(event) {
+    var el = event.detail.elt;
+    if (!el || el.id !== "job-status") return;
+    var url = el.getAttribute("hx-get") || el.dataset.retryUrl;
+    if (url) retryLater(el, url);
+  }
+  document.addEventListener("htmx:sendError", onFailure);
+  document.addEventListener("htmx:responseError", onFailure);
+})();
