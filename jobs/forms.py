@@ -143,3 +143,10 @@ class JobFilterForm(forms.Form):
         if data["project"]:
             jobs = jobs.filter(project=data["project"])
         return jobs
+
+
+class ProfileForm(forms.Form):
+    email = forms.EmailField(required=False, help_text="Where we send word of finished jobs.")
+    email_when_done = forms.BooleanField(
+        required=False, label="Email me when a long job finishes, fails or times out"
+    )

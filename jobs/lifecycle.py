@@ -253,10 +253,12 @@ def timed_out_message(budget_seconds: int) -> str:
 
 
 @transaction.atomic
-def job_reap(*, moment=None) -> dict[str, int]:
+def job_reap(*, moment=None, failed: list | None = None) -> dict[str, int]:
     """Recover what workers lost: over-budget jobs end failed, silent jobs go back to the
-    queue (until the attempt limit), and unclaimed queued jobs are enqueued again."""
+    queue (until the attempt limit), and unclaimed queued jobs are enqueued again. The ids
+    of jobs it failed are appended to `failed`."""
     moment = moment or now()
+    failed = [] if failed is None else failed
     counts = {"timed_out": 0, "requeued": 0, "gave_up": 0, "rung_again": 0}
     stale_before = moment - timedelta(seconds=settings.JOB_STALE_SECONDS)
     processing = Job.objects.filter(status=Job.Status.PROCESSING).only(
@@ -265,18 +267,22 @@ def job_reap(*, moment=None) -> dict[str, int]:
     for job in processing:
         grace = settings.JOB_STALE_SECONDS
         if job.started_at + timedelta(seconds=job.budget_seconds + grace) < moment:
-            counts["timed_out"] += job_fail(
+            if job_fail(
                 job_id=job.pk, worker=job.worker, error=timed_out_message(job.budget_seconds)
-            )
+            ):
+                counts["timed_out"] += 1
+                failed.append(job.pk)
         elif job.heartbeat_at < stale_before:
             if job.attempts >= settings.JOB_MAX_ATTEMPTS:
-                counts["gave_up"] += job_fail(
+                if job_fail(
                     job_id=job.pk,
                     worker=job.worker,
                     error=f"The job was interrupted {job.attempts} times (its worker stopped "
                     "responding each time) and was given up. You can retry it.",
                     detail=f"last worker {job.worker}, last heartbeat {job.heartbeat_at}",
-                )
+                ):
+                    counts["gave_up"] += 1
+                    failed.append(job.pk)
             else:
                 counts["requeued"] += job_requeue(
                     job_id=job.pk,

@@ -161,6 +161,7 @@ class Job(models.Model):
         "self", on_delete=models.SET_NULL, null=True, blank=True, related_name="retries"
     )
     enqueued_at = models.DateTimeField(null=True, blank=True)
+    notified_at = models.DateTimeField(null=True, blank=True)
     input_hash = models.CharField(max_length=64, blank=True)
     idempotency_key = models.CharField(max_length=100, blank=True)
 
@@ -354,3 +355,18 @@ class ApiToken(models.Model):
         key = cls.PREFIX + secrets.token_urlsafe(32)
         token = cls.objects.create(user=user, name=name, key_hash=cls.hash(key), hint=key[:8])
         return token, key
+
+
+class Profile(models.Model):
+    """A user's preferences."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, primary_key=True
+    )
+    email_when_done = models.BooleanField(
+        default=True,
+        help_text="Email me when a long job finishes, fails or times out.",
+    )
+
+    def __str__(self) -> str:
+        return f"Preferences of {self.user}"

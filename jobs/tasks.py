@@ -17,13 +17,20 @@ from jobs.execution import (
     worker_name,
 )
 from jobs.models import Job
+from jobs.notifications import notify_if_long
 
 log = logging.getLogger(__name__)
 
 
 def run_job(job_id: str) -> str:
     """Claim the job and run it to an end state; a second delivery finds it claimed and stops."""
-    job_id = UUID(job_id)
+    outcome = _run(UUID(job_id))
+    if outcome in {"completed", "failed", "timed out"}:
+        notify_if_long(job_id=UUID(job_id))
+    return outcome
+
+
+def _run(job_id: UUID) -> str:
     worker = worker_name()
     if not lifecycle.job_claim(job_id=job_id, worker=worker):
         return "not claimed"
@@ -56,13 +63,17 @@ def run_job(job_id: str) -> str:
         return "failed"
     finally:
         heartbeat.stop()
-    lifecycle.job_complete(job_id=job_id, worker=worker, result=result)
+    if not lifecycle.job_complete(job_id=job_id, worker=worker, result=result):
+        return "interrupted"
     return "completed"
 
 
 def reap_stale_jobs() -> dict[str, int]:
     """Scheduled every minute: recover jobs whose worker died or whose message was lost."""
-    counts = lifecycle.job_reap()
+    failed: list[UUID] = []
+    counts = lifecycle.job_reap(failed=failed)
     if any(counts.values()):
         log.warning("reaper: %s", counts)
+    for job_id in failed:
+        notify_if_long(job_id=job_id)
     return counts

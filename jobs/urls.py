@@ -18,6 +18,7 @@ urlpatterns = [
     path("jobs/<uuid:job_id>/retry", views.job_retry, name="job_retry"),
     path("generate-review-async", api.generate_review_async, name="generate_review_async"),
     path("deep-dive-async", api.deep_dive_async, name="deep_dive_async"),
+    path("account/", views.profile, name="profile"),
     path("account/tokens/", views.api_tokens, name="api_tokens"),
     path("account/tokens/<int:token_id>/revoke", views.api_token_revoke, name="api_token_revoke"),
     path("healthz", api.healthz, name="healthz"),

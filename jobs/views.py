@@ -22,11 +22,12 @@ from jobs.forms import (
     DeepDiveForm,
     JobFilterForm,
     MemberForm,
+    ProfileForm,
     ProjectForm,
     ReviewForm,
     TokenForm,
 )
-from jobs.models import ApiToken, Job, Membership, Project, Role
+from jobs.models import ApiToken, Job, Membership, Profile, Project, Role
 
 
 @require_GET
@@ -268,3 +269,19 @@ def api_token_revoke(request: HttpRequest, token_id: int) -> HttpResponse:
     ApiToken.objects.filter(pk=token.pk, revoked_at__isnull=True).update(revoked_at=now())
     messages.success(request, f"Token “{token.name}” revoked.")
     return redirect("api_tokens")
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+def profile(request: HttpRequest) -> HttpResponse:
+    prefs, _ = Profile.objects.get_or_create(user=request.user)
+    initial = {"email": request.user.email, "email_when_done": prefs.email_when_done}
+    form = ProfileForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        request.user.email = form.cleaned_data["email"]
+        request.user.save(update_fields=["email"])
+        prefs.email_when_done = form.cleaned_data["email_when_done"]
+        prefs.save(update_fields=["email_when_done"])
+        messages.success(request, "Saved.")
+        return redirect("profile")
+    return render(request, "jobs/profile.html", {"form": form})

@@ -204,3 +204,26 @@ JOB_UNCLAIMED_SECONDS = env_int("JOB_UNCLAIMED_SECONDS", 120)
 JOB_MAX_ACTIVE_PER_USER = env_int("JOB_MAX_ACTIVE_PER_USER", 3)
 # Pause after each progress report: zero in production; demos and tests slow jobs down with it.
 JOB_STAGE_DELAY_SECONDS = float(env("JOB_STAGE_DELAY_SECONDS", "0"))
+
+# Email: printed to the console unless an SMTP host is given.
+SITE_URL = env("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
+DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", "reviewsite <noreply@localhost>")
+if env("EMAIL_HOST"):
+    _port = env_int("EMAIL_PORT", 587)
+    MAILERS = {
+        "default": {
+            "BACKEND": "django.core.mail.backends.smtp.EmailBackend",
+            "OPTIONS": {
+                "host": env("EMAIL_HOST"),
+                "port": _port,
+                "username": env("EMAIL_HOST_USER") or None,
+                "password": env("EMAIL_HOST_PASSWORD") or None,
+                "use_tls": env_bool("EMAIL_USE_TLS", _port == 587),
+                "timeout": 20,
+            },
+        }
+    }
+else:
+    MAILERS = {"default": {"BACKEND": "django.core.mail.backends.console.EmailBackend"}}
+# Jobs that ran at least this long email their creator when they end.
+JOB_NOTIFY_AFTER_SECONDS = env_int("JOB_NOTIFY_AFTER_SECONDS", 120)

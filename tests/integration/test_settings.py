@@ -11,6 +11,7 @@ PRODUCTION = {
     "SECRET_KEY": "k" * 20 + "9Qz-production-secret-key-for-the-deploy-check-" + "x" * 10,
     "ALLOWED_HOSTS": "reviews.example.org",
     "HTTPS": "1",
+    "EMAIL_HOST": "smtp.example.org",
 }
 
 
