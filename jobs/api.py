@@ -1,11 +1,13 @@
 """The JSON endpoints, on the original system's paths. Browsers use their session (with CSRF
 enforced); other clients send a personal token as `Authorization: Bearer …`."""
 
+import hmac
 import json
 from collections.abc import Callable
 from functools import wraps
 from uuid import UUID
 
+from django.conf import settings
 from django.db import connection
 from django.http import HttpRequest, HttpResponse, JsonResponse, QueryDict
 from django.middleware.csrf import CsrfViewMiddleware
@@ -13,10 +15,14 @@ from django.shortcuts import get_object_or_404
 from django.utils.timezone import now
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_POST
+from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_latest
+from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
+from prometheus_client.registry import Collector
 
 from jobs import lifecycle
 from jobs.forms import DeepDiveForm, ProjectChoiceForm, ReviewForm
 from jobs.models import ApiToken, Job, Project
+from jobs.operations import count_poll, overview
 
 TOKEN_TOUCH_SECONDS = 60
 
@@ -175,6 +181,7 @@ def status_payload(request: HttpRequest, job: Job) -> dict:
 @api_view
 def job_status(request: HttpRequest, job_id: UUID) -> JsonResponse:
     job = get_object_or_404(Job.objects.visible_to(request.user).with_detail(), pk=job_id)
+    count_poll()
     return JsonResponse(status_payload(request, job))
 
 
@@ -186,3 +193,63 @@ def healthz(request: HttpRequest) -> JsonResponse:
     except Exception:
         return JsonResponse({"status": "error", "database": "unreachable"}, status=503)
     return JsonResponse({"status": "ok", "database": "ok"})
+
+
+@require_GET
+def metrics(request: HttpRequest) -> HttpResponse:
+    """Prometheus metrics, for staff or a scraper holding METRICS_TOKEN."""
+    token = settings.METRICS_TOKEN
+    header = request.headers.get("Authorization", "")
+    by_token = bool(token) and hmac.compare_digest(header, f"Bearer {token}")
+    if not by_token and not (request.user.is_authenticated and request.user.is_staff):
+        return HttpResponse(
+            "Staff or the metrics token only.\n", status=401, content_type="text/plain"
+        )
+    registry = CollectorRegistry()
+    registry.register(JobCollector())
+    return HttpResponse(generate_latest(registry), content_type=CONTENT_TYPE_LATEST)
+
+
+class JobCollector(Collector):
+    def collect(self):
+        data = overview()
+        jobs = GaugeMetricFamily(
+            "reviewsite_jobs_last_week", "Jobs created in the last 7 days", labels=["status"]
+        )
+        for status, n in data.by_status_week.items():
+            jobs.add_metric([status], n)
+        yield jobs
+        yield GaugeMetricFamily(
+            "reviewsite_jobs_queued", "Jobs waiting for a worker", value=data.queued
+        )
+        yield GaugeMetricFamily(
+            "reviewsite_jobs_processing", "Jobs running now", value=data.processing
+        )
+        yield GaugeMetricFamily(
+            "reviewsite_oldest_queued_job_seconds",
+            "Age of the oldest queued job",
+            value=data.oldest_queued_seconds or 0,
+        )
+        duration = GaugeMetricFamily(
+            "reviewsite_job_duration_seconds",
+            "Duration of jobs completed in the last 7 days",
+            labels=["kind", "quantile"],
+        )
+        for kind, figures in data.durations.items():
+            for quantile, key in (("0.5", "median"), ("0.95", "p95")):
+                if figures[key] is not None:
+                    duration.add_metric([kind, quantile], figures[key])
+        yield duration
+        yield GaugeMetricFamily(
+            "reviewsite_worker_clusters", "Worker clusters reporting", value=len(data.clusters)
+        )
+        yield GaugeMetricFamily(
+            "reviewsite_workers",
+            "Worker processes in the reporting clusters",
+            value=sum(c["workers"] for c in data.clusters),
+        )
+        yield CounterMetricFamily(
+            "reviewsite_status_polls",
+            "Status polls counted by this deployment's cache",
+            value=data.polls,
+        )

@@ -22,4 +22,6 @@ urlpatterns = [
     path("account/tokens/", views.api_tokens, name="api_tokens"),
     path("account/tokens/<int:token_id>/revoke", views.api_token_revoke, name="api_token_revoke"),
     path("healthz", api.healthz, name="healthz"),
+    path("ops/", views.operations, name="operations"),
+    path("metrics", api.metrics, name="metrics"),
 ]

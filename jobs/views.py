@@ -9,13 +9,14 @@ from django.contrib.auth.decorators import login_required
 from django.contrib.auth.views import redirect_to_login
 from django.core.paginator import Paginator
 from django.db import transaction
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.timezone import now
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_htmx.http import HttpResponseStopPolling
 
 from jobs import lifecycle
+from jobs import operations as ops
 from jobs.api import api_view, json_error, status_payload
 from jobs.estimates import seconds_left
 from jobs.forms import (
@@ -157,6 +158,7 @@ def job_detail(request: HttpRequest, job_id: UUID) -> HttpResponse:
 def job_status_partial(request: HttpRequest, job_id: UUID) -> HttpResponse:
     jobs = Job.objects.visible_to(request.user).with_detail().with_permissions(request.user)
     job = get_object_or_404(jobs, pk=job_id)
+    ops.count_poll()
     watch = request.GET.get("watch", "")
     watch = int(watch) if watch.isdigit() else int(time.time())
     response = render(request, "jobs/job_detail.html#status", _status_context(request, job, watch))
@@ -285,3 +287,16 @@ def profile(request: HttpRequest) -> HttpResponse:
         messages.success(request, "Saved.")
         return redirect("profile")
     return render(request, "jobs/profile.html", {"form": form})
+
+
+@require_GET
+@login_required
+def operations(request: HttpRequest) -> HttpResponse:
+    if not request.user.is_staff:
+        raise Http404
+    data = ops.overview()
+    charts = {
+        "day": ops.bar_chart(data.by_status_day),
+        "week": ops.bar_chart(data.by_status_week),
+    }
+    return render(request, "jobs/operations.html", {"data": data, "charts": charts})

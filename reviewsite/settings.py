@@ -192,6 +192,25 @@ if REDIS_URL:
     Q_CLUSTER["redis"] = REDIS_URL
 else:
     Q_CLUSTER["orm"] = "default"
+
+# "default" counts status polls cheaply (in memory, or in Redis when there is one); "shared"
+# is what every process sees alike: the worker clusters' health reports.
+_redis_cache = {
+    "BACKEND": "django.core.cache.backends.redis.RedisCache",
+    "LOCATION": REDIS_URL,
+    "KEY_PREFIX": Q_CLUSTER["name"],
+}
+CACHES = {
+    "default": _redis_cache
+    if REDIS_URL
+    else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+    "shared": _redis_cache
+    if REDIS_URL
+    else {"BACKEND": "django.core.cache.backends.db.DatabaseCache", "LOCATION": "shared_cache"},
+}
+Q_CLUSTER["cache"] = "shared"
+# Staff always see /metrics; a scraper sends this token as a Bearer token.
+METRICS_TOKEN = env("METRICS_TOKEN")
 # A running job proves it is alive this often; the reaper treats a job whose heartbeat is
 # older than JOB_STALE_SECONDS as lost and hands it to another worker.
 JOB_HEARTBEAT_SECONDS = float(env("JOB_HEARTBEAT_SECONDS", "10"))

@@ -198,9 +198,14 @@ def start_worker(tmp_path):
 
 
 @pytest.fixture(autouse=True)
-def _empty_cache():
+def _empty_cache(settings):
+    """Each test starts with an empty in-memory default cache, whatever the deployment uses."""
     from django.core.cache import cache
 
+    settings.CACHES = {
+        **settings.CACHES,
+        "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+    }
     cache.clear()
     yield
     cache.clear()

@@ -1,0 +1,163 @@
+"""What an operator watches: job outcomes, durations, the queue, the workers, status polls."""
+
+import math
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import timedelta
+from statistics import median
+
+from django.core.cache import cache
+from django.db.models import Count, Min
+from django.utils.timezone import now
+
+from jobs.models import Job
+
+POLLS_KEY = "status-polls"
+DURATION_SAMPLE = 5000
+
+
+def count_poll() -> None:
+    """Count one status poll in the cache: no database write on the hot path."""
+    try:
+        cache.incr(POLLS_KEY)
+    except ValueError:
+        cache.set(POLLS_KEY, 1, timeout=None)
+
+
+def polls_counted() -> int:
+    return cache.get(POLLS_KEY, 0)
+
+
+def percentile(values: list[float], fraction: float) -> float | None:
+    """The nearest-rank percentile of values, or None when there are none."""
+    if not values:
+        return None
+    ordered = sorted(values)
+    return ordered[max(0, math.ceil(fraction * len(ordered)) - 1)]
+
+
+@dataclass
+class Overview:
+    by_status_day: dict[str, int]
+    by_status_week: dict[str, int]
+    completion_rate: float | None
+    durations: dict[str, dict[str, float | None]]
+    queued: int
+    oldest_queued_seconds: int | None
+    processing: int
+    clusters: list[dict]
+    broker_queue: int | None
+    top_failures: list[tuple[str, int]]
+    polls: int
+    finished: int
+    polls_per_finished_job: float | None
+    statuses: list[str] = field(default_factory=lambda: list(Job.Status.values))
+
+
+def _by_status(since) -> dict[str, int]:
+    counts = dict(
+        Job.objects.filter(created_at__gte=since)
+        .values_list("status")
+        .annotate(n=Count("pk"))
+        .values_list("status", "n")
+    )
+    return {status: counts.get(status, 0) for status in Job.Status.values}
+
+
+def _durations(since) -> dict[str, dict[str, float | None]]:
+    rows = (
+        Job.objects.filter(
+            status=Job.Status.COMPLETED, finished_at__gte=since, started_at__isnull=False
+        )
+        .order_by("-finished_at")
+        .values_list("kind", "started_at", "finished_at")[:DURATION_SAMPLE]
+    )
+    seconds: dict[str, list[float]] = {kind: [] for kind in Job.Kind.values}
+    for kind, started, finished in rows:
+        seconds[kind].append((finished - started).total_seconds())
+    return {
+        kind: {
+            "count": len(values),
+            "median": median(values) if values else None,
+            "p95": percentile(values, 0.95),
+        }
+        for kind, values in seconds.items()
+    }
+
+
+def _clusters() -> tuple[list[dict], int | None]:
+    from django_q.brokers import get_broker
+    from django_q.status import Stat
+
+    try:
+        broker = get_broker()
+        stats = Stat.get_all(broker=broker)
+        queue = broker.queue_size()
+    except Exception:  # the broker being down is what this page must show, not crash on
+        return [], None
+    clusters = [
+        {
+            "host": stat.host,
+            "cluster_id": str(stat.cluster_id),
+            "status": stat.status,
+            "workers": len(stat.workers),
+            "uptime_seconds": int(stat.uptime()) if stat.tob else None,
+        }
+        for stat in stats
+    ]
+    return clusters, queue
+
+
+def overview() -> Overview:
+    moment = now()
+    week = _by_status(moment - timedelta(days=7))
+    finished_week = sum(week[s] for s in Job.FINISHED_STATUSES)
+    queued = Job.objects.filter(status=Job.Status.QUEUED).aggregate(
+        n=Count("pk"), oldest=Min("created_at")
+    )
+    failures = Counter(
+        dict(
+            Job.objects.filter(
+                status=Job.Status.FAILED, finished_at__gte=moment - timedelta(days=7)
+            )
+            .values_list("error")
+            .annotate(n=Count("pk"))
+            .order_by("-n")
+            .values_list("error", "n")[:5]
+        )
+    )
+    finished_all = Job.objects.finished().count()
+    clusters, broker_queue = _clusters()
+    polls = polls_counted()
+    return Overview(
+        by_status_day=_by_status(moment - timedelta(days=1)),
+        by_status_week=week,
+        completion_rate=week[Job.Status.COMPLETED] / finished_week if finished_week else None,
+        durations=_durations(moment - timedelta(days=7)),
+        queued=queued["n"],
+        oldest_queued_seconds=int((moment - queued["oldest"]).total_seconds())
+        if queued["oldest"]
+        else None,
+        processing=Job.objects.filter(status=Job.Status.PROCESSING).count(),
+        clusters=clusters,
+        broker_queue=broker_queue,
+        top_failures=failures.most_common(5),
+        polls=polls,
+        finished=finished_all,
+        polls_per_finished_job=polls / finished_all if finished_all else None,
+    )
+
+
+def bar_chart(values: dict[str, int], *, width: int = 320, bar: int = 18) -> dict:
+    """Geometry for a small horizontal bar chart drawn as SVG in the template."""
+    top = max(values.values(), default=0) or 1
+    rows = [
+        {
+            "label": label,
+            "value": value,
+            "y": i * (bar + 6),
+            "w": round(value / top * (width - 140)),
+        }
+        for i, (label, value) in enumerate(values.items())
+    ]
+    return {"rows": rows, "height": len(rows) * (bar + 6), "width": width, "bar": bar}
