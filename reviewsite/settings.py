@@ -107,7 +107,9 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
     }
     # A file, not memory, so that worker processes started by the tests share it.
-    DATABASES["default"]["TEST"] = {"NAME": str(DATA_DIR / "test-reviewsite.sqlite3")}
+    DATABASES["default"]["TEST"] = {
+        "NAME": str(DATA_DIR / f"test-reviewsite-{os.getpid()}.sqlite3")
+    }
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 

@@ -156,7 +156,7 @@ class Worker:
         if self.process and self.process.poll() is None:
             os.killpg(self.process.pid, signal.SIGTERM)
             try:
-                self.process.wait(20)
+                self.process.wait(3)
             except subprocess.TimeoutExpired:
                 self.kill()
         self.log.close()

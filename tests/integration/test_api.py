@@ -279,3 +279,16 @@ def test_other_projects_do_not_leak_through_another_membership(client):
     job = make_job(project=theirs)
     client.force_login(mine.owner)
     assert client.get(f"/jobs/{job.pk}/status").status_code == 404
+
+
+def test_cancel_with_a_token_needs_no_csrf_but_a_session_does(project):
+    from django.test import Client
+
+    client = Client(enforce_csrf_checks=True)
+    job = make_job(project=project, status="processing")
+    assert client.post(f"/jobs/{job.pk}/cancel", **bearer(project.owner)).status_code == 200
+    other = make_job(project=project, status="processing")
+    client.force_login(project.owner)
+    response = client.post(f"/jobs/{other.pk}/cancel")
+    assert response.status_code == 403
+    assert Job.objects.get(pk=other.pk).status == "processing"

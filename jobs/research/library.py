@@ -1,0 +1,44 @@
+"""What a review reads papers from: a Library searches and fetches records."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from typing import Protocol
+
+from jobs.research.index import SearchIndex
+from jobs.research.records import PaperRecord
+
+
+class Library(Protocol):
+    """A searchable collection of paper records."""
+
+    def search(self, query: str, k: int) -> list[tuple[str, float]]:
+        """The k best (pmid, score) pairs for the query, best first."""
+        ...
+
+    def get_many(self, pmids: Sequence[str]) -> dict[str, PaperRecord]:
+        """The records for the PMIDs that exist, keyed by PMID."""
+        ...
+
+    def __len__(self) -> int: ...
+
+
+class InMemoryLibrary:
+    """A Library over records held in memory, with its index built on creation."""
+
+    def __init__(self, records: Iterable[PaperRecord]) -> None:
+        self._records: dict[str, PaperRecord] = {}
+        for record in records:
+            self._records[record.pmid] = record
+        self.index = SearchIndex.build(self._records.values())
+
+    def search(self, query: str, k: int) -> list[tuple[str, float]]:
+        """The k best (pmid, score) pairs for the query, best first."""
+        return self.index.search(query, k)
+
+    def get_many(self, pmids: Sequence[str]) -> dict[str, PaperRecord]:
+        """The records for the PMIDs that exist, keyed by PMID."""
+        return {pmid: self._records[pmid] for pmid in pmids if pmid in self._records}
+
+    def __len__(self) -> int:
+        return len(self._records)

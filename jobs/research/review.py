@@ -1,0 +1,833 @@
+"""Literature review: plan searches, retrieve, de-duplicate, rank, analyse and synthesise.
+
+Scores are in [0, 1]. overall is a weighted sum whose weights depend on the preference:
+
+* precision: objective similarity 0.60, evidence level 0.15, molecule match 0.15, recency 0.10
+  (a short list of strong, on-topic evidence);
+* recall: objective similarity 0.70, molecule match 0.15, recency 0.10, evidence level 0.05
+  (cast wide; anything on topic counts, whatever its design).
+
+Without a molecule its weight is shared out among the others in proportion. Objective similarity
+is 0.6 × BM25 score normalised by the search's best hit plus 0.4 × the share of the objective's
+terms the paper contains, each term weighted by its rarity in the library. Recency is 1 for the
+newest year among the candidates, falling by 0.1 a year (relative to the candidates, not today,
+so a review is reproducible).
+"""
+
+from __future__ import annotations
+
+import math
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+from jobs.research.evidence import (
+    CASE_REPORT,
+    CLINICAL_TRIAL,
+    META_ANALYSIS,
+    OBSERVATIONAL,
+    OTHER,
+    RCT,
+    REVIEW,
+    SYSTEMATIC_REVIEW,
+    EvidenceAssessment,
+    assess_evidence,
+)
+from jobs.research.library import Library
+from jobs.research.progress import ProgressCallback, StageClock
+from jobs.research.records import PaperRecord
+from jobs.research.text import (
+    STOPWORDS,
+    Sentence,
+    abstract_sentences,
+    content_stems,
+    label_kind,
+    stem,
+    words,
+)
+from jobs.research.textrank import textrank, top_sentences
+from jobs.research.version import ENGINE_VERSION
+
+Preference = Literal["precision", "recall"]
+
+WEIGHTS: dict[str, dict[str, float]] = {
+    "precision": {
+        "objective_similarity": 0.60,
+        "evidence_level": 0.15,
+        "molecule_match": 0.15,
+        "recency": 0.10,
+    },
+    "recall": {
+        "objective_similarity": 0.70,
+        "evidence_level": 0.05,
+        "molecule_match": 0.15,
+        "recency": 0.10,
+    },
+}
+ANALYSED = {"precision": 8, "recall": 13}
+SHORTLIST = {"precision": 30, "recall": 60}
+RETRIEVE_K = {"precision": 100, "recall": 200}
+# Only about a third of PubMed has free full text, so fetch more when filtering for it.
+FULL_TEXT_OVERFETCH = 4
+EXPANSIONS = 3
+RARITY_CAP = 2000
+EXPANSION_SEED_PAPERS = 20
+RECENCY_DECAY_PER_YEAR = 0.1
+MAX_ANCHORS = 4
+SUMMARY_FINDINGS = 5
+PUBMED_URL = "https://pubmed.ncbi.nlm.nih.gov/{pmid}/"
+SUMMARY_KINDS = ("RESULTS", "CONCLUSIONS")
+# Check tags and study-design headings describe nearly every paper, so they expand nothing.
+UNINFORMATIVE_MESH = frozenset(
+    {
+        "humans", "animals", "male", "female", "adult", "aged", "aged, 80 and over",
+        "middle aged", "young adult", "adolescent", "child", "child, preschool", "infant",
+        "infant, newborn", "mice", "rats", "pregnancy", "retrospective studies",
+        "prospective studies", "cohort studies", "treatment outcome", "risk factors",
+        "time factors", "cross-sectional studies", "surveys and questionnaires",
+        "follow-up studies", "case-control studies", "incidence", "prevalence",
+    }
+)  # fmt: skip
+LEVEL_PLURALS = {
+    META_ANALYSIS.key: ("meta-analysis", "meta-analyses"),
+    SYSTEMATIC_REVIEW.key: ("systematic review", "systematic reviews"),
+    RCT.key: ("randomised controlled trial", "randomised controlled trials"),
+    CLINICAL_TRIAL.key: ("other clinical trial", "other clinical trials"),
+    OBSERVATIONAL.key: ("cohort or observational study", "cohort or observational studies"),
+    REVIEW.key: ("review", "reviews"),
+    CASE_REPORT.key: ("case report", "case reports"),
+    OTHER.key: ("other study", "other studies"),
+}
+LEVEL_ORDER = [
+    META_ANALYSIS,
+    SYSTEMATIC_REVIEW,
+    RCT,
+    CLINICAL_TRIAL,
+    OBSERVATIONAL,
+    REVIEW,
+    CASE_REPORT,
+    OTHER,
+]
+
+
+@dataclass(frozen=True)
+class ReviewRequest:
+    """What the researcher asked for."""
+
+    objective: str
+    molecule: str = ""
+    preference: Preference = "precision"
+    full_text_only: bool = False
+
+
+@dataclass(frozen=True)
+class QueryRun:
+    """One search the review ran and what it found."""
+
+    query: str
+    purpose: str
+    hits: int
+    top_pmid: str
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> QueryRun:
+        """Rebuild from to_dict output."""
+        return cls(data["query"], data["purpose"], int(data["hits"]), data["top_pmid"])
+
+
+@dataclass(frozen=True)
+class FactAnchor:
+    """A verbatim quote from a paper's title or abstract backing a statement."""
+
+    pmid: str
+    section: str
+    quote: str
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> FactAnchor:
+        """Rebuild from to_dict output."""
+        return cls(data["pmid"], data["section"], data["quote"])
+
+
+@dataclass(frozen=True)
+class ScoreBreakdown:
+    """The parts of a paper's ranking score, each in [0, 1]."""
+
+    objective_similarity: float
+    recency: float
+    evidence_level: float
+    molecule_match: float
+    overall: float
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> ScoreBreakdown:
+        """Rebuild from to_dict output."""
+        return cls(**{k: float(data[k]) for k in cls.__dataclass_fields__})
+
+
+@dataclass(frozen=True)
+class ReviewedPaper:
+    """One analysed paper of the review, in rank order."""
+
+    rank: int
+    pmid: str
+    title: str
+    journal: str
+    year: int | None
+    authors: tuple[str, ...]
+    doi: str
+    pmcid: str
+    url: str
+    publication_types: tuple[str, ...]
+    summary: str
+    fact_anchors: tuple[FactAnchor, ...]
+    relevance: str
+    scores: ScoreBreakdown
+    evidence_label: str
+    matched_queries: tuple[str, ...]
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> ReviewedPaper:
+        """Rebuild from to_dict output."""
+        return cls(
+            rank=int(data["rank"]),
+            pmid=data["pmid"],
+            title=data["title"],
+            journal=data["journal"],
+            year=data["year"],
+            authors=tuple(data["authors"]),
+            doi=data["doi"],
+            pmcid=data["pmcid"],
+            url=data["url"],
+            publication_types=tuple(data["publication_types"]),
+            summary=data["summary"],
+            fact_anchors=tuple(FactAnchor.from_dict(a) for a in data["fact_anchors"]),
+            relevance=data["relevance"],
+            scores=ScoreBreakdown.from_dict(data["scores"]),
+            evidence_label=data["evidence_label"],
+            matched_queries=tuple(data["matched_queries"]),
+        )
+
+
+@dataclass(frozen=True)
+class PaperGroup:
+    """The analysed papers a search found, best first."""
+
+    query: str
+    top_pmid: str
+    pmids: tuple[str, ...]
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> PaperGroup:
+        """Rebuild from to_dict output."""
+        return cls(data["query"], data["top_pmid"], tuple(data["pmids"]))
+
+
+@dataclass(frozen=True)
+class ReviewDiagnostics:
+    """How the review ran; timings_ms is the only part that varies between identical runs."""
+
+    library_size: int
+    pool_size: int
+    shortlist_size: int
+    analysed: int
+    duplicates_removed: int
+    weights: dict[str, float]
+    timings_ms: dict[str, float]
+    engine_version: str = ENGINE_VERSION
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> ReviewDiagnostics:
+        """Rebuild from to_dict output."""
+        return cls(
+            library_size=int(data["library_size"]),
+            pool_size=int(data["pool_size"]),
+            shortlist_size=int(data["shortlist_size"]),
+            analysed=int(data["analysed"]),
+            duplicates_removed=int(data.get("duplicates_removed", 0)),
+            weights=dict(data.get("weights", {})),
+            timings_ms=dict(data.get("timings_ms", {})),
+            engine_version=data.get("engine_version", ENGINE_VERSION),
+        )
+
+
+@dataclass(frozen=True)
+class ReviewResult:
+    """A finished review, serialisable to JSON with to_dict."""
+
+    objective: str
+    molecule: str
+    preference: str
+    full_text_only: bool
+    queries: tuple[QueryRun, ...]
+    papers: tuple[ReviewedPaper, ...]
+    groups: tuple[PaperGroup, ...]
+    executive_summary: str
+    executive_summary_anchors: tuple[FactAnchor, ...]
+    year_distribution: dict[str, int]
+    diagnostics: ReviewDiagnostics
+
+    def to_dict(self) -> dict[str, Any]:
+        """A JSON-serialisable dict (lists, dicts, strings, numbers, booleans, None)."""
+        return _jsonable(self)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> ReviewResult:
+        """Rebuild from to_dict output."""
+        return cls(
+            objective=data["objective"],
+            molecule=data["molecule"],
+            preference=data["preference"],
+            full_text_only=bool(data["full_text_only"]),
+            queries=tuple(QueryRun.from_dict(q) for q in data["queries"]),
+            papers=tuple(ReviewedPaper.from_dict(p) for p in data["papers"]),
+            groups=tuple(PaperGroup.from_dict(g) for g in data["groups"]),
+            executive_summary=data["executive_summary"],
+            executive_summary_anchors=tuple(
+                FactAnchor.from_dict(a) for a in data["executive_summary_anchors"]
+            ),
+            year_distribution={str(k): int(v) for k, v in data["year_distribution"].items()},
+            diagnostics=ReviewDiagnostics.from_dict(data["diagnostics"]),
+        )
+
+
+def _jsonable(value: Any) -> Any:
+    """Dataclasses to dicts and tuples to lists, recursively."""
+    if hasattr(value, "__dataclass_fields__"):
+        return {name: _jsonable(getattr(value, name)) for name in value.__dataclass_fields__}
+    if isinstance(value, list | tuple):
+        return [_jsonable(v) for v in value]
+    if isinstance(value, dict):
+        return {str(k): _jsonable(v) for k, v in value.items()}
+    return value
+
+
+@dataclass(frozen=True)
+class _PlannedQuery:
+    """A search to run, how much its hits count, and why it was planned."""
+
+    query: str
+    purpose: str
+    weight: float
+
+
+@dataclass
+class _Candidate:
+    """A retrieved paper while it is ranked."""
+
+    record: PaperRecord
+    query_scores: dict[int, float] = field(default_factory=dict)  # query index → normalised
+    evidence: EvidenceAssessment | None = None
+    stems: frozenset[str] = frozenset()
+    title_stems: str = ""
+    abstract_stems: str = ""
+    keyword_stems: str = ""
+    indexing_stems: str = ""
+    scores: ScoreBreakdown | None = None
+    molecule_where: str = ""
+
+
+@dataclass(frozen=True)
+class _Terms:
+    """The objective's and molecule's terms, as stems and as the words the researcher typed."""
+
+    objective: tuple[str, ...]
+    molecule: tuple[str, ...]
+    surface: dict[str, str]
+    rarity: dict[str, float]  # stem → BM25 inverse document frequency in the library
+
+    def weight(self, stems: frozenset[str] | set[str]) -> float:
+        """Sum of the rarity of the objective and molecule stems among stems."""
+        return sum(self.rarity.get(s, 0.0) for s in self.all.intersection(stems))
+
+    @property
+    def all(self) -> frozenset[str]:
+        """Every stem of objective and molecule."""
+        return frozenset(self.objective) | frozenset(self.molecule)
+
+
+def generate_review(
+    request: ReviewRequest, library: Library, progress: ProgressCallback
+) -> ReviewResult:
+    """Run a review over the library, reporting each stage to progress."""
+    preference = _validated(request)
+    clock = StageClock(progress)
+    clock.start("plan", 0)
+    terms = _terms(request, library)
+    planned = _plan_queries(request)
+
+    clock.start("retrieve", 5)
+    k = RETRIEVE_K[preference] * (FULL_TEXT_OVERFETCH if request.full_text_only else 1)
+    hits: list[list[tuple[str, float]]] = []
+    for i, query in enumerate(planned):
+        hits.append(library.search(query.query, k))
+        clock.report(5 + 10 * (i + 1) // len(planned))
+    candidates = _fetch(library, planned, hits, {}, request)
+
+    if preference == "recall":
+        clock.start("expand", 15)
+        expansions = _expansion_queries(request, terms, candidates, len(planned))
+        for i, query in enumerate(expansions):
+            hits.append(library.search(query.query, k))
+            clock.report(15 + 10 * (i + 1) // max(len(expansions), 1))
+        first_new = len(planned)
+        planned.extend(expansions)
+        candidates = _fetch(library, planned, hits, candidates, request, start=first_new)
+
+    clock.start("deduplicate", 28)
+    query_runs = _query_runs(planned, hits, candidates)
+    pool, duplicates = _deduplicate(candidates)
+
+    clock.start("rank", 32)
+    weights = _weights(preference, has_molecule=bool(terms.molecule))
+    ranked = _rank(pool, planned, terms, weights)
+    shortlist = ranked[: SHORTLIST[preference]]
+    chosen = shortlist[: ANALYSED[preference]]
+
+    clock.start("analyse", 40)
+    papers = []
+    for rank, candidate in enumerate(chosen, start=1):
+        papers.append(_analyse(rank, candidate, planned, terms, request))
+        clock.report(40 + 50 * rank // len(chosen))
+
+    clock.start("synthesise", 92)
+    groups = _groups(planned, papers)
+    summary, summary_anchors = _executive_summary(
+        request, papers, len(library), len(pool), len(planned)
+    )
+    years = Counter(str(c.record.year) for c in shortlist if c.record.year is not None)
+    clock.finish()
+    return ReviewResult(
+        objective=request.objective,
+        molecule=request.molecule,
+        preference=preference,
+        full_text_only=request.full_text_only,
+        queries=tuple(query_runs),
+        papers=tuple(papers),
+        groups=groups,
+        executive_summary=summary,
+        executive_summary_anchors=summary_anchors,
+        year_distribution=dict(sorted(years.items())),
+        diagnostics=ReviewDiagnostics(
+            library_size=len(library),
+            pool_size=len(pool),
+            shortlist_size=len(shortlist),
+            analysed=len(papers),
+            duplicates_removed=duplicates,
+            weights=weights,
+            timings_ms=clock.timings_ms,
+        ),
+    )
+
+
+def _validated(request: ReviewRequest) -> Preference:
+    """The request's preference, after checking the request makes sense."""
+    if not request.objective.strip():
+        raise ValueError("Describe the objective of the review: it is what the search looks for.")
+    if request.preference not in WEIGHTS:
+        raise ValueError(f"Preference must be precision or recall, not {request.preference!r}.")
+    return request.preference
+
+
+def _terms(request: ReviewRequest, library: Library) -> _Terms:
+    """Stems of the objective and molecule, a readable word and a rarity for each."""
+    surface: dict[str, str] = {}
+    for word in words(f"{request.objective} {request.molecule}"):
+        if word not in STOPWORDS and (len(word) > 1 or word.isdigit()):
+            surface.setdefault(stem(word), word)
+    size = len(library)
+    rarity = {}
+    for term_stem, word in surface.items():
+        # The Library interface has no document frequencies, but a one-word search counts them
+        # (capped: anything that common is simply "common").
+        frequency = len(library.search(word, RARITY_CAP))
+        rarity[term_stem] = math.log(1 + (size - frequency + 0.5) / (frequency + 0.5))
+    return _Terms(
+        objective=tuple(dict.fromkeys(content_stems(request.objective))),
+        molecule=tuple(content_stems(request.molecule)),
+        surface=surface,
+        rarity=rarity,
+    )
+
+
+def _plan_queries(request: ReviewRequest) -> list[_PlannedQuery]:
+    """The objective, then objective plus molecule, then (for recall) the molecule alone."""
+    objective = " ".join(request.objective.split())
+    molecule = " ".join(request.molecule.split())
+    planned = [_PlannedQuery(objective, "objective", 1.0)]
+    if molecule:
+        planned.append(_PlannedQuery(f"{objective} {molecule}", "objective + molecule", 1.0))
+        if request.preference == "recall":
+            planned.append(_PlannedQuery(molecule, "molecule", 0.8))
+    return planned
+
+
+def _fetch(
+    library: Library,
+    planned: Sequence[_PlannedQuery],
+    hits: Sequence[Sequence[tuple[str, float]]],
+    candidates: dict[str, _Candidate],
+    request: ReviewRequest,
+    *,
+    start: int = 0,
+) -> dict[str, _Candidate]:
+    """Add the records behind hits[start:] to the candidates, with normalised scores."""
+    wanted = sorted({pmid for found in hits[start:] for pmid, _ in found} - set(candidates))
+    records = library.get_many(wanted) if wanted else {}
+    for pmid in wanted:
+        record = records.get(pmid)
+        if record is None or (request.full_text_only and not record.pmcid):
+            continue
+        candidates[pmid] = _Candidate(record=record)
+    for index in range(start, len(planned)):
+        found = [(p, s) for p, s in hits[index] if p in candidates]
+        best = found[0][1] if found else 0.0
+        for pmid, score in found:
+            candidates[pmid].query_scores[index] = score / best if best > 0 else 0.0
+    return candidates
+
+
+def _expansion_queries(
+    request: ReviewRequest, terms: _Terms, candidates: dict[str, _Candidate], offset: int
+) -> list[_PlannedQuery]:
+    """Searches for MeSH terms and keywords that recur among the best papers found so far."""
+    seeds = sorted(
+        candidates.values(),
+        key=lambda c: (-max(c.query_scores.values(), default=0.0), int(c.record.pmid)),
+    )[:EXPANSION_SEED_PAPERS]
+    counts: Counter[str] = Counter()
+    shown: dict[str, str] = {}
+    for candidate in seeds:
+        seen: set[str] = set()
+        for term in [m.descriptor for m in candidate.record.mesh] + list(candidate.record.keywords):
+            key = term.lower()
+            if key in UNINFORMATIVE_MESH or key in seen:
+                continue
+            term_stems = set(content_stems(term))
+            if not term_stems or term_stems <= terms.all:
+                continue
+            seen.add(key)
+            counts[key] += 1
+            shown.setdefault(key, term)
+    best = sorted((k for k, n in counts.items() if n >= 2), key=lambda k: (-counts[k], k))
+    objective = " ".join(request.objective.split())
+    return [
+        _PlannedQuery(
+            f"{objective} {shown[key]}",
+            f"expansion: “{shown[key]}” recurs in {counts[key]} of the top {len(seeds)} papers",
+            0.6,
+        )
+        for key in best[:EXPANSIONS]
+    ]
+
+
+def _query_runs(
+    planned: Sequence[_PlannedQuery],
+    hits: Sequence[Sequence[tuple[str, float]]],
+    candidates: dict[str, _Candidate],
+) -> list[QueryRun]:
+    """What each search found among the papers the review may use."""
+    runs = []
+    for query, found in zip(planned, hits, strict=True):
+        usable = [pmid for pmid, _ in found if pmid in candidates]
+        runs.append(QueryRun(query.query, query.purpose, len(usable), usable[0] if usable else ""))
+    return runs
+
+
+def _deduplicate(candidates: dict[str, _Candidate]) -> tuple[list[_Candidate], int]:
+    """Drop second copies of a paper (same DOI or same title), keeping the fuller record."""
+    order = sorted(
+        candidates.values(),
+        key=lambda c: (
+            not c.record.abstract,
+            -max(c.query_scores.values(), default=0.0),
+            int(c.record.pmid),
+        ),
+    )
+    seen: set[str] = set()
+    kept = []
+    for candidate in order:
+        keys = {f"title:{' '.join(words(candidate.record.title))}"}
+        if candidate.record.doi:
+            keys.add(f"doi:{candidate.record.doi.lower()}")
+        if len(keys) == 1 and len(words(candidate.record.title)) < 4:
+            keys = set()  # short titles ("Editorial.") are not evidence of duplication
+        if keys & seen:
+            continue
+        seen |= keys
+        kept.append(candidate)
+    return sorted(kept, key=lambda c: int(c.record.pmid)), len(candidates) - len(kept)
+
+
+def _weights(preference: str, *, has_molecule: bool) -> dict[str, float]:
+    """The preference's weights; without a molecule its share goes to the others."""
+    weights = dict(WEIGHTS[preference])
+    if not has_molecule:
+        share = weights.pop("molecule_match")
+        rest = sum(weights.values())
+        weights = {k: round(v + share * v / rest, 4) for k, v in weights.items()}
+        weights["molecule_match"] = 0.0
+    return weights
+
+
+def _rank(
+    pool: list[_Candidate],
+    planned: Sequence[_PlannedQuery],
+    terms: _Terms,
+    weights: dict[str, float],
+) -> list[_Candidate]:
+    """Score every candidate and sort best first (ties by PMID)."""
+    years = [c.record.year for c in pool if c.record.year is not None]
+    newest = max(years) if years else None
+    objective = frozenset(terms.objective)
+    objective_weight = sum(terms.rarity.get(s, 0.0) for s in objective)
+    molecule = " ".join(terms.molecule)
+    for candidate in pool:
+        _prepare(candidate)
+        record = candidate.record
+        bm25 = max((planned[i].weight * s for i, s in candidate.query_scores.items()), default=0.0)
+        coverage = (
+            sum(terms.rarity.get(s, 0.0) for s in objective & candidate.stems) / objective_weight
+            if objective_weight > 0
+            else 0.0
+        )
+        similarity = 0.6 * bm25 + 0.4 * coverage
+        recency = 0.0
+        if newest is not None and record.year is not None:
+            recency = max(0.0, 1.0 - RECENCY_DECAY_PER_YEAR * (newest - record.year))
+        molecule_score, candidate.molecule_where = _molecule_match(candidate, molecule)
+        evidence = candidate.evidence.level.score if candidate.evidence else 0.0
+        parts = {
+            "objective_similarity": similarity,
+            "recency": recency,
+            "evidence_level": evidence,
+            "molecule_match": molecule_score,
+        }
+        overall = sum(weights[name] * value for name, value in parts.items())
+        candidate.scores = ScoreBreakdown(
+            objective_similarity=round(similarity, 4),
+            recency=round(recency, 4),
+            evidence_level=round(evidence, 4),
+            molecule_match=round(molecule_score, 4),
+            overall=round(overall, 4),
+        )
+    return sorted(pool, key=lambda c: (-c.scores.overall, int(c.record.pmid)))  # type: ignore[union-attr]
+
+
+def _prepare(candidate: _Candidate) -> None:
+    """Compute the stems and evidence level a candidate is scored on."""
+    record = candidate.record
+    title = content_stems(record.title)
+    abstract = content_stems(record.abstract_text())
+    keywords = content_stems(" ; ".join(record.keywords))
+    indexing = content_stems(
+        " ; ".join([m.descriptor for m in record.mesh] + list(record.chemicals))
+    )
+    candidate.title_stems = f" {' '.join(title)} "
+    candidate.abstract_stems = f" {' '.join(abstract)} "
+    candidate.keyword_stems = f" {' '.join(keywords)} "
+    candidate.indexing_stems = f" {' '.join(indexing)} "
+    candidate.stems = (
+        frozenset(title) | frozenset(abstract) | frozenset(keywords) | frozenset(indexing)
+    )
+    candidate.evidence = assess_evidence(record)
+
+
+def _molecule_match(candidate: _Candidate, molecule: str) -> tuple[float, str]:
+    """How prominently the molecule appears: indexing terms > title > keywords > abstract."""
+    if not molecule:
+        return 0.0, ""
+    needle = f" {molecule} "
+    for score, where, haystack in (
+        (1.0, "MeSH or chemical list", candidate.indexing_stems),
+        (0.9, "title", candidate.title_stems),
+        (0.8, "keywords", candidate.keyword_stems),
+        (0.7, "abstract", candidate.abstract_stems),
+    ):
+        if needle in haystack:
+            return score, where
+    return 0.0, ""
+
+
+def _analyse(
+    rank: int,
+    candidate: _Candidate,
+    planned: Sequence[_PlannedQuery],
+    terms: _Terms,
+    request: ReviewRequest,
+) -> ReviewedPaper:
+    """Summarise one paper, quote its key sentences and say why it is relevant."""
+    record = candidate.record
+    sentences = abstract_sentences(record.abstract)
+    summary_sentences = _key_sentences(sentences, terms)
+    anchors = [FactAnchor(record.pmid, s.section or "ABSTRACT", s.text) for s in summary_sentences]
+    for sentence in _result_sentences(sentences, terms):
+        if len(anchors) >= MAX_ANCHORS:
+            break
+        if all(a.quote != sentence.text for a in anchors):
+            anchors.append(FactAnchor(record.pmid, sentence.section or "ABSTRACT", sentence.text))
+    if not anchors and record.title:
+        anchors.append(FactAnchor(record.pmid, "TITLE", record.title))
+    summary = " ".join(s.text for s in summary_sentences) or "No abstract is available."
+    matched = tuple(
+        planned[i].query for i in sorted(candidate.query_scores) if candidate.query_scores[i] > 0
+    )
+    assert candidate.scores is not None and candidate.evidence is not None
+    return ReviewedPaper(
+        rank=rank,
+        pmid=record.pmid,
+        title=record.title,
+        journal=record.journal,
+        year=record.year,
+        authors=record.authors,
+        doi=record.doi,
+        pmcid=record.pmcid,
+        url=PUBMED_URL.format(pmid=record.pmid),
+        publication_types=record.publication_types,
+        summary=summary,
+        fact_anchors=tuple(anchors),
+        relevance=_relevance(candidate, terms, request, len(matched), len(planned)),
+        scores=candidate.scores,
+        evidence_label=candidate.evidence.level.label,
+        matched_queries=matched,
+    )
+
+
+def _key_sentences(sentences: list[Sentence], terms: _Terms) -> list[Sentence]:
+    """The most central results/conclusions sentences, leaning towards the objective's terms."""
+    pool = [s for s in sentences if label_kind(s.section) in SUMMARY_KINDS]
+    if len(pool) < 2:
+        pool = sentences
+    if not pool:
+        return []
+    stems = [content_stems(s.text) for s in pool]
+    bias = [1.0 + terms.weight(set(s)) for s in stems]
+    limit = 3 if len(pool) >= 6 else 2
+    return [pool[i] for i in top_sentences(textrank(stems, bias), limit)]
+
+
+def _result_sentences(sentences: list[Sentence], terms: _Terms) -> list[Sentence]:
+    """Sentences reporting numbers on the objective's terms, most on-topic first."""
+    scored = []
+    for position, sentence in enumerate(sentences):
+        if not any(ch.isdigit() for ch in sentence.text):
+            continue
+        overlap = terms.weight(set(content_stems(sentence.text)))
+        if overlap > 0:
+            scored.append((-overlap, position, sentence))
+    return [s for _, _, s in sorted(scored, key=lambda item: item[:2])]
+
+
+def _relevance(
+    candidate: _Candidate, terms: _Terms, request: ReviewRequest, matched: int, searches: int
+) -> str:
+    """Why the paper is on the list, in words."""
+    record = candidate.record
+    present = [terms.surface.get(s, s) for s in terms.objective if s in candidate.stems]
+    parts = []
+    if terms.objective:
+        if present:
+            parts.append(
+                f"Matches {len(present)} of {len(terms.objective)} objective terms "
+                f"({', '.join(present)})"
+            )
+        else:
+            parts.append("Matches none of the objective terms directly")
+    mesh = [
+        f"{m.descriptor} (major topic)" if m.major else m.descriptor
+        for m in record.mesh
+        if terms.all.intersection(content_stems(m.descriptor))
+    ]
+    if mesh:
+        parts.append(f"MeSH: {', '.join(mesh)}")
+    if request.molecule.strip():
+        if candidate.molecule_where:
+            parts.append(f"“{request.molecule.strip()}” appears in the {candidate.molecule_where}")
+        else:
+            parts.append(f"“{request.molecule.strip()}” is not named in the record")
+    assert candidate.evidence is not None
+    evidence = f"evidence: {candidate.evidence.level.label.lower()}"
+    if candidate.evidence.source:
+        evidence += f" (from the {candidate.evidence.source})"
+    parts.append(evidence)
+    if record.year is not None:
+        parts.append(f"published {record.year}")
+    parts.append(f"found by {matched} of {searches} searches")
+    text = "; ".join(parts)
+    return text[:1].upper() + text[1:] + "."
+
+
+def _groups(
+    planned: Sequence[_PlannedQuery], papers: list[ReviewedPaper]
+) -> tuple[PaperGroup, ...]:
+    """The analysed papers each search found, for searches that found any."""
+    groups = []
+    for query in planned:
+        pmids = tuple(p.pmid for p in papers if query.query in p.matched_queries)
+        if pmids:
+            groups.append(PaperGroup(query.query, pmids[0], pmids))
+    return tuple(groups)
+
+
+def _executive_summary(
+    request: ReviewRequest,
+    papers: list[ReviewedPaper],
+    library_size: int,
+    pool_size: int,
+    searches: int,
+) -> tuple[str, tuple[FactAnchor, ...]]:
+    """A short extractive synthesis citing PMIDs, and the quotes it rests on."""
+    objective = " ".join(request.objective.split())
+    if not papers:
+        scope = " with free full text in PubMed Central" if request.full_text_only else ""
+        molecule = (
+            f" and the molecule “{request.molecule.strip()}”" if request.molecule.strip() else ""
+        )
+        return (
+            f"No papers{scope} in the library ({library_size:,} papers) matched the objective "
+            f"“{objective}”{molecule}. Try broader or different terms, or the recall preference.",
+            (),
+        )
+    lines = [
+        f"{len(papers)} papers were analysed out of {pool_size:,} candidates found by "
+        f"{searches} searches of the library ({library_size:,} papers) for “{objective}”."
+    ]
+    levels = Counter(p.evidence_label for p in papers)
+    breakdown = []
+    for level in LEVEL_ORDER:
+        count = levels.get(level.label, 0)
+        if count:
+            singular, plural = LEVEL_PLURALS[level.key]
+            breakdown.append(f"{count} {singular if count == 1 else plural}")
+    lines.append(f"The evidence comprises {_join(breakdown)}.")
+    years = sorted(p.year for p in papers if p.year is not None)
+    if years:
+        span = str(years[0]) if years[0] == years[-1] else f"{years[0]}–{years[-1]}"
+        lines.append(f"They were published in {span}.")
+    if request.molecule.strip():
+        named = sum(1 for p in papers if p.scores.molecule_match > 0)
+        lines.append(f"“{request.molecule.strip()}” is named in {named} of them.")
+    anchors: list[FactAnchor] = []
+    used: list[frozenset[str]] = []
+    for paper in papers:
+        if len(anchors) >= SUMMARY_FINDINGS:
+            break
+        anchor = next((a for a in paper.fact_anchors if a.section != "TITLE"), None)
+        if anchor is None:
+            continue
+        stems = frozenset(content_stems(anchor.quote))
+        if any(len(stems & other) > 0.6 * max(len(stems | other), 1) for other in used):
+            continue  # near-repeat of a finding already quoted
+        used.append(stems)
+        anchors.append(anchor)
+    if anchors:
+        lines.append("Key findings: " + " ".join(f"{a.quote} [PMID {a.pmid}]" for a in anchors))
+    return " ".join(lines), tuple(anchors)
+
+
+def _join(items: list[str]) -> str:
+    """ "a", "a and b", "a, b and c"."""
+    if len(items) <= 1:
+        return "".join(items)
+    return ", ".join(items[:-1]) + " and " + items[-1]

@@ -1,0 +1,136 @@
+"""Text helpers shared by the index, reviews and deep dives: tokens, stems and sentences."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+
+import Stemmer
+from bm25s.stopwords import STOPWORDS_EN
+
+from jobs.research.records import AbstractSection
+
+STOPWORDS = frozenset(STOPWORDS_EN)
+WORD_RE = re.compile(r"[^\W_]+")
+# Candidate sentence ends: terminal punctuation (with closing quotes/brackets) then whitespace.
+# Run-in headings glued to the previous sentence ("…of COVID-19.Methods: The…") also end one.
+BOUNDARY_RE = re.compile(r"[.!?][\"')\]]*(?:\s+|(?=[A-Z][a-z]+(?: [A-Za-z]+){0,3}:\s))")
+# A sentence starts with a capital, digit, bracket or quote; a lower-case word after a period
+# almost always means the period belonged to an abbreviation.
+SENTENCE_START_RE = re.compile(r"[\"'(\[]?[A-Z0-9\u0391-\u03a9]")
+ABBREVIATIONS = frozenset(
+    {
+        "al", "e.g", "eg", "i.e", "ie", "vs", "v", "fig", "figs", "tab", "eq", "eqs", "ref",
+        "refs", "no", "nos", "vol", "pp", "approx", "ca", "cf", "etc", "resp", "dr", "mr", "mrs",
+        "ms", "prof", "inc", "ltd", "co", "corp", "st", "sp", "spp", "var", "subsp", "ed", "eds",
+        "jan", "feb", "mar", "apr", "jun", "jul", "aug", "sep", "sept", "oct", "nov", "dec",
+        "u.s", "dept", "univ", "incl", "est", "nr", "c.f", "viz", "a.k.a",
+    }
+)  # fmt: skip
+SECTION_KINDS = {
+    "BACKGROUND": ("background", "introduction", "context", "rationale", "importance"),
+    "OBJECTIVE": ("objective", "aim", "purpose", "goal", "hypothesis", "question"),
+    "METHODS": (
+        "method", "design", "setting", "participant", "patient", "material", "intervention",
+        "measure", "procedure", "analysis", "subject", "population", "data source",
+        "study selection", "eligibility", "search",
+    ),
+    "RESULTS": ("result", "finding", "outcome", "main outcome", "observation"),
+    "CONCLUSIONS": (
+        "conclusion", "interpretation", "implication", "discussion", "summary", "relevance",
+    ),
+}  # fmt: skip
+
+_stemmer = Stemmer.Stemmer("english")
+
+
+@dataclass(frozen=True, slots=True)
+class Sentence:
+    """A sentence as an exact slice of the text it came from."""
+
+    text: str
+    start: int
+    end: int
+    section: str = ""
+
+
+def words(text: str) -> list[str]:
+    """Lower-cased word tokens (letters and digits), punctuation dropped."""
+    return WORD_RE.findall(text.lower())
+
+
+@lru_cache(maxsize=200_000)
+def stem(word: str) -> str:
+    """The English Snowball stem of one lower-case word."""
+    return _stemmer.stemWord(word)
+
+
+def content_stems(text: str) -> list[str]:
+    """Stems of the words that carry meaning: stopwords and one-letter tokens dropped."""
+    return [stem(w) for w in words(text) if w not in STOPWORDS and (len(w) > 1 or w.isdigit())]
+
+
+def split_sentences(text: str, *, section: str = "") -> list[Sentence]:
+    """Split text into sentences, not breaking at abbreviations, initials or decimals."""
+    sentences: list[Sentence] = []
+    start = 0
+    for match in BOUNDARY_RE.finditer(text):
+        end = match.end()
+        if not _is_boundary(text, match.start(), end):
+            continue
+        _append(sentences, text, start, end, section)
+        start = end
+    _append(sentences, text, start, len(text), section)
+    return sentences
+
+
+def _append(sentences: list[Sentence], text: str, start: int, end: int, section: str) -> None:
+    """Add the trimmed slice text[start:end] when it holds any word."""
+    piece = text[start:end]
+    stripped = piece.strip()
+    if not stripped or not WORD_RE.search(stripped):
+        return
+    offset = start + (len(piece) - len(piece.lstrip()))
+    sentences.append(Sentence(stripped, offset, offset + len(stripped), section))
+
+
+def _is_boundary(text: str, punct: int, after: int) -> bool:
+    """Whether the punctuation at text[punct] really ends a sentence."""
+    if not SENTENCE_START_RE.match(text, after):
+        return False
+    if text[punct] != ".":
+        return True
+    token_start = punct
+    while token_start > 0 and not text[token_start - 1].isspace() and text[token_start - 1] != "(":
+        token_start -= 1
+    # Units ("24 h.") and single letters ("vitamin D.") do end sentences; species names
+    # ("E. coli") are caught by the lower-case word that follows them.
+    return text[token_start:punct].lower().rstrip(".") not in ABBREVIATIONS
+
+
+def section_kind(section: AbstractSection) -> str:
+    """The section's category, inferred from its label when NLM left it UNASSIGNED."""
+    if section.category != "UNASSIGNED":
+        return section.category
+    return label_kind(section.label)
+
+
+def label_kind(label: str) -> str:
+    """Map a heading such as "Materials and Methods" to BACKGROUND, METHODS, RESULTS, …."""
+    lowered = label.lower()
+    if not lowered:
+        return "UNASSIGNED"
+    for kind, cues in SECTION_KINDS.items():
+        if any(cue in lowered for cue in cues):
+            return kind
+    return "UNASSIGNED"
+
+
+def abstract_sentences(sections: tuple[AbstractSection, ...]) -> list[Sentence]:
+    """Sentences of every abstract section, each tagged with its section label (or kind)."""
+    result: list[Sentence] = []
+    for section in sections:
+        label = section.label or section_kind(section)
+        result.extend(split_sentences(section.text, section=label))
+    return result
