@@ -209,3 +209,14 @@ def _empty_cache(settings):
     cache.clear()
     yield
     cache.clear()
+
+
+@pytest.fixture
+def queue(db):
+    """The configured broker (database or Redis), emptied for this test."""
+    from django_q.brokers import get_broker
+
+    broker = get_broker()
+    broker.purge_queue()
+    yield broker
+    broker.purge_queue()

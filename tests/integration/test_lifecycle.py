@@ -1,7 +1,6 @@
 """Every legal and illegal status transition, as the database sees it."""
 
 import pytest
-from django_q.models import OrmQ
 
 from jobs import lifecycle
 from jobs.models import Job
@@ -14,7 +13,7 @@ ALL = list(S)
 
 
 def test_create_review_stores_inputs_and_enqueues_on_commit(
-    project, django_capture_on_commit_callbacks
+    project, django_capture_on_commit_callbacks, queue
 ):
     with django_capture_on_commit_callbacks(execute=True) as callbacks:
         job = lifecycle.job_create_review(
@@ -33,16 +32,16 @@ def test_create_review_stores_inputs_and_enqueues_on_commit(
         "preference": "recall",
         "full_text_only": False,
     }
-    assert OrmQ.objects.count() == 1  # the doorbell, carrying only the id
+    assert queue.queue_size() == 1  # the doorbell, carrying only the id
 
 
 def test_nothing_is_enqueued_when_the_transaction_rolls_back(
-    project, django_capture_on_commit_callbacks
+    project, django_capture_on_commit_callbacks, queue
 ):
     with django_capture_on_commit_callbacks() as callbacks:
         lifecycle.job_create_deep_dive(project=project, creator=project.owner, title="t", text="x")
     assert len(callbacks) == 1  # registered, runs only if the surrounding transaction commits
-    assert OrmQ.objects.count() == 0
+    assert queue.queue_size() == 0
 
 
 def test_budgets_follow_kind_and_preference(project):

@@ -5,7 +5,6 @@ from datetime import timedelta
 
 import pytest
 from django.utils.timezone import now
-from django_q.models import OrmQ
 
 from jobs import lifecycle
 from jobs.models import Job
@@ -99,7 +98,7 @@ def test_fair_use_limit(client, project, settings):
 
 
 def test_reaper_requeues_a_job_whose_worker_went_silent(
-    settings, django_capture_on_commit_callbacks
+    settings, django_capture_on_commit_callbacks, queue
 ):
     settings.JOB_STALE_SECONDS = 60
     job = make_job(
@@ -123,7 +122,7 @@ def test_reaper_requeues_a_job_whose_worker_went_silent(
     assert (job.status, job.worker) == ("queued", "")
     assert "stopped responding" in job.stage
     assert Job.objects.get(pk=alive.pk).status == "processing"
-    assert OrmQ.objects.count() == 1
+    assert queue.queue_size() == 1
     # The dead worker, should it wake up, can no longer write.
     assert not lifecycle.job_progress(job_id=job.pk, worker="dead", stage="x", percent=50)
     assert not lifecycle.job_complete(job_id=job.pk, worker="dead", result={})
@@ -160,14 +159,14 @@ def test_reaper_fails_a_job_over_its_budget():
 
 
 def test_reaper_rings_again_for_a_queued_job_nobody_claimed(
-    settings, django_capture_on_commit_callbacks
+    settings, django_capture_on_commit_callbacks, queue
 ):
     settings.JOB_UNCLAIMED_SECONDS = 120
     lost = make_job(enqueued_at=now() - timedelta(seconds=300))
     fresh = make_job(enqueued_at=now())
     with django_capture_on_commit_callbacks(execute=True):
         assert lifecycle.job_reap()["rung_again"] == 1
-    assert OrmQ.objects.count() == 1
+    assert queue.queue_size() == 1
     lost.refresh_from_db()
     assert lost.status == "queued" and lost.enqueued_at > now() - timedelta(seconds=5)
     assert Job.objects.get(pk=fresh.pk).status == "queued"
