@@ -212,3 +212,49 @@ def test_a_job_over_its_budget_ends_failed_and_frees_its_worker(api, start_worke
         },
     )
     assert finished(api, body["job_id"])["status"] == "completed"
+
+
+def test_a_killed_cluster_loses_neither_its_running_nor_its_waiting_job(
+    api, start_worker, settings
+):
+    settings.JOB_STALE_SECONDS = 3
+    settings.JOB_UNCLAIMED_SECONDS = 3
+    slow = start_worker(JOB_STAGE_DELAY_SECONDS="0.5", JOB_HEARTBEAT_SECONDS="1")
+    ids = [
+        api.call(
+            "POST",
+            "/generate-review-async",
+            {
+                "project_id": api.project.pk,
+                "objective": objective,
+            },
+        )[1]["job_id"]
+        for objective in ("remdesivir hospitalised adults", "corticosteroids asthma cohort")
+    ]
+    wait_for(
+        lambda: api.status(ids[0])["progress"] > 0 or api.status(ids[1])["progress"] > 0,
+        timeout=60,
+        message="no job started",
+    )
+    slow.kill()  # one job running, the other handed to the cluster or still in the broker
+    wait_for(
+        lambda: (
+            not Job.objects.filter(
+                status="processing", heartbeat_at__gte=now() - timedelta(seconds=3)
+            ).exists()
+            and not Job.objects.filter(
+                status="queued", enqueued_at__gte=now() - timedelta(seconds=3)
+            ).exists()
+        ),
+        timeout=20,
+        message="jobs never went stale",
+    )
+    call_command("reap_jobs")
+    start_worker()
+    for job_id in ids:
+        assert finished(api, job_id)["status"] == "completed"
+    for job_id in ids:
+        completions = Task.objects.filter(
+            func="jobs.tasks.run_job", args=(job_id,), result="completed"
+        ).count()
+        assert completions == 1, job_id

@@ -1,0 +1,143 @@
+"""The job page in a real browser: a review's progress, its report, and how the page polls."""
+
+import re
+
+import pytest
+
+from tests.browser.support import (
+    DESKTOP,
+    JOB_TIMEOUT_MS,
+    OBJECTIVE,
+    expect,
+    expect_report,
+    is_status_poll,
+    log_in,
+    start_review,
+)
+from tests.conftest import make_job
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+# Keeps, in the page itself, every value the progress bar showed (null once it is gone), so a
+# reload would lose the record and the test can tell.
+RECORD_PROGRESS = """() => {
+  window.progressSeen = [];
+  const record = () => {
+    const bar = document.querySelector('#job-status progress');
+    const value = bar ? Number(bar.value) : null;
+    if (window.progressSeen.at(-1) !== value) window.progressSeen.push(value);
+  };
+  record();
+  new MutationObserver(record).observe(document.querySelector('main'),
+    {childList: true, subtree: true, attributes: true});
+}"""
+SET_VISIBILITY = """(state) => {
+  Object.defineProperty(document, 'visibilityState', {value: state, configurable: true});
+  Object.defineProperty(document, 'hidden', {value: state === 'hidden', configurable: true});
+  document.dispatchEvent(new Event('visibilitychange'));
+}"""
+STALE = re.compile(r"\bstale\b")
+
+
+@pytest.mark.worker
+def test_a_review_started_from_the_project_page_rises_to_its_report_without_a_reload(
+    researcher, open_page, start_worker
+):
+    start_worker(JOB_STAGE_DELAY_SECONDS="0.4")
+    page = open_page(DESKTOP)
+    log_in(page, researcher)
+
+    start_review(page, researcher.project)
+    expect(page.get_by_role("heading", name=f"Literature review: {OBJECTIVE}")).to_be_visible()
+    navigations = []
+    page.on("framenavigated", lambda frame: navigations.append(frame.url))
+    page.evaluate(RECORD_PROGRESS)
+
+    expect_report(page)
+    seen = page.evaluate("window.progressSeen")
+    bar_values = [value for value in seen if value is not None]
+    assert bar_values == sorted(bar_values), seen
+    assert len({value for value in bar_values if 0 < value < 100}) >= 2, seen
+    assert seen[-1] is None, seen
+    assert navigations == []
+
+
+def test_a_hidden_tab_makes_no_status_requests_and_asks_at_once_when_shown(researcher, open_page):
+    # No worker: the job stays queued, so the page keeps polling for as long as the test needs.
+    job = make_job(project=researcher.project)
+    page = open_page(DESKTOP)
+    log_in(page, researcher)
+    polls = []
+    page.on("request", lambda request: is_status_poll(request.url) and polls.append(request))
+    # The page's timers run on a clock the test moves by hand, so "a few poll intervals" is
+    # exact, and a poll seen while the clock stands still cannot have come from the timer.
+    page.clock.install()
+    page.clock.pause_at(page.evaluate("Date.now()") + 1_000)
+    page.goto(job.get_absolute_url())
+    status = page.locator("#job-status")
+    expect(status).to_have_attribute("data-poll-seconds", "1")
+
+    page.evaluate("document.getElementById('job-status').dataset.answered = 'no'")
+    with page.expect_request(lambda request: is_status_poll(request.url)):
+        page.clock.run_for(1_000)  # visible: the timer polls
+    expect(status).not_to_have_attribute("data-answered", "no")  # the answer is swapped in
+    page.clock.run_for(100)  # and settles, which starts its own timer
+    polls.clear()
+
+    page.evaluate(SET_VISIBILITY, "hidden")
+    page.clock.run_for(3_500)
+    page.wait_for_timeout(500)  # a window for any request those timers started to show up
+    assert polls == []
+
+    with page.expect_request(lambda request: is_status_poll(request.url), timeout=2_000):
+        page.evaluate(SET_VISIBILITY, "visible")
+    assert len(polls) == 1
+    expect(status.locator(".badge")).to_have_text("Queued")
+
+
+@pytest.mark.worker
+def test_an_unreachable_server_shows_reconnecting_and_the_page_recovers_by_itself(
+    researcher, open_page, start_worker
+):
+    start_worker(JOB_STAGE_DELAY_SECONDS="0.6")
+    page = open_page(DESKTOP)
+    log_in(page, researcher)
+    start_review(page, researcher.project)
+    status = page.locator("#job-status")
+    expect(status).to_have_attribute("data-status", "processing", timeout=JOB_TIMEOUT_MS)
+    page.evaluate(RECORD_PROGRESS)
+    reconnecting = page.get_by_text("Reconnecting…")
+    expect(reconnecting).to_be_hidden()
+
+    page.route("**/partial**", lambda route: route.abort("connectionrefused"))
+    expect(status).to_have_class(STALE)
+    expect(reconnecting).to_be_visible()
+    # Still away at the next attempt: the page keeps trying and keeps saying so.
+    page.wait_for_event("requestfailed", lambda request: is_status_poll(request.url))
+    expect(status).to_have_class(STALE)
+    expect(reconnecting).to_be_visible()
+
+    page.unroute("**/partial**")
+    expect(status).not_to_have_class(STALE)
+    expect(reconnecting).to_be_hidden()
+    expect_report(page)
+    bar_values = [value for value in page.evaluate("window.progressSeen") if value is not None]
+    assert bar_values == sorted(bar_values)
+
+
+@pytest.mark.worker
+def test_polling_stops_once_the_job_is_finished(researcher, open_page, start_worker):
+    start_worker(JOB_STAGE_DELAY_SECONDS="0.2")
+    page = open_page(DESKTOP)
+    log_in(page, researcher)
+    polls = []
+    page.on("request", lambda request: is_status_poll(request.url) and polls.append(request))
+
+    start_review(page, researcher.project)
+    expect_report(page)
+    assert polls, "the report should have arrived through a poll"
+    expect(page.locator("#job-status")).not_to_have_attribute("hx-get", re.compile(".*"))
+
+    polls_when_finished = len(polls)
+    page.wait_for_timeout(4_000)  # four poll intervals, watching for requests that should not come
+    assert len(polls) == polls_when_finished
