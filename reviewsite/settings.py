@@ -216,7 +216,7 @@ METRICS_TOKEN = env("METRICS_TOKEN")
 # A running job proves it is alive this often; the reaper treats a job whose heartbeat is
 # older than JOB_STALE_SECONDS as lost and hands it to another worker.
 JOB_HEARTBEAT_SECONDS = float(env("JOB_HEARTBEAT_SECONDS", "10"))
-JOB_STALE_SECONDS = env_int("JOB_STALE_SECONDS", 60)
+JOB_STALE_SECONDS = env_int("JOB_STALE_SECONDS", 90)
 # A job that has failed to finish this many times (its worker died each time) ends failed.
 JOB_MAX_ATTEMPTS = env_int("JOB_MAX_ATTEMPTS", 3)
 # A queued job nobody has claimed for this long gets its doorbell rung again (a lost message).

@@ -2,7 +2,10 @@
 
 import importlib.util
 import re
+import time
 from pathlib import Path
+
+import pytest
 
 from tests.conftest import PASSWORD
 
@@ -83,3 +86,13 @@ def expect_report(page) -> None:
     expect(page.get_by_role("heading", name="Papers, ranked")).to_be_visible()
     expect(page.locator(".result .paper").first.locator(".rank")).to_have_text("1.")
     expect(page.locator("#job-status progress")).to_have_count(0)
+
+
+def reload_until(page, locator, *, timeout: float, message: str) -> None:
+    """Reload the page, as a person checking back would, until locator shows; fail after timeout s."""
+    deadline = time.monotonic() + timeout
+    while not locator.is_visible():
+        if time.monotonic() > deadline:
+            pytest.fail(message)
+        page.wait_for_timeout(500)
+        page.reload()
