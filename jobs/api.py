@@ -8,6 +8,7 @@ from functools import wraps
 from uuid import UUID
 
 from django.conf import settings
+from django.core.exceptions import RequestDataTooBig
 from django.db import connection
 from django.http import HttpRequest, HttpResponse, JsonResponse, QueryDict
 from django.middleware.csrf import CsrfViewMiddleware
@@ -77,7 +78,8 @@ def api_view(view: Callable) -> Callable:
 
 
 def request_data(request: HttpRequest) -> QueryDict | dict | None:
-    """The body as a dict, from JSON or a form; None if it is JSON that does not parse."""
+    """The body as a dict, from JSON or a form; None if it is JSON that does not parse.
+    A body over DATA_UPLOAD_MAX_MEMORY_SIZE raises RequestDataTooBig."""
     if request.content_type == "application/json":
         try:
             data = json.loads(request.body or b"{}")
@@ -116,9 +118,17 @@ def _accepted(job: Job, *, created: bool) -> JsonResponse:
 
 
 def _start(request: HttpRequest, form_class, kind: str) -> JsonResponse:
-    data = request_data(request)
+    try:
+        data = request_data(request)
+    except RequestDataTooBig:
+        limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
+        return json_error(413, f"The request is larger than the limit of {limit:,} bytes.")
     if data is None:
         return json_error(400, "The body is not a JSON object.")
+    nested = [key for key, value in data.items() if isinstance(value, list | dict)]
+    if nested:
+        error = [{"message": "Expected a single value, not a list or object.", "code": "invalid"}]
+        return json_error(400, "Invalid input.", fields=dict.fromkeys(nested, error))
     project = _editable_project(request, data)
     if isinstance(project, JsonResponse):
         return project

@@ -1,11 +1,10 @@
 """Input validation for jobs, projects and members. No side effects."""
 
 from django import forms
+from django.conf import settings
 from django.contrib.auth import get_user_model
 
 from jobs.models import Job, Membership, Paper, Project, Report, Role
-
-MAX_PASTED_CHARACTERS = 300_000
 
 
 class ReviewForm(forms.Form):
@@ -44,7 +43,6 @@ class DeepDiveForm(forms.Form):
     )
     title = forms.CharField(max_length=500, required=False, label="Or: title of a pasted paper")
     text = forms.CharField(
-        max_length=MAX_PASTED_CHARACTERS,
         required=False,
         widget=forms.Textarea(attrs={"rows": 6}),
         label="Pasted text (abstract or full text)",
@@ -55,6 +53,15 @@ class DeepDiveForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 2}),
         help_text="Optional: what you want to learn from this paper.",
     )
+
+    def clean_text(self) -> str:
+        text = self.cleaned_data["text"]
+        limit = settings.DEEP_DIVE_MAX_CHARACTERS
+        if len(text) > limit:
+            raise forms.ValidationError(
+                f"The text is {len(text):,} characters long; the limit is {limit:,}."
+            )
+        return text
 
     def clean(self) -> dict:
         data = super().clean()

@@ -19,6 +19,7 @@ from django_htmx.http import HttpResponseStopPolling
 from jobs import lifecycle
 from jobs import operations as ops
 from jobs.api import api_view, json_error, status_payload
+from jobs.errors import wants_json
 from jobs.estimates import seconds_left
 from jobs.forms import (
     DeepDiveForm,
@@ -200,14 +201,8 @@ def job_delete(request: HttpRequest, job_id: UUID) -> HttpResponse:
     return redirect(request.POST.get("next") or "job_list")
 
 
-def _wants_json(request: HttpRequest) -> bool:
-    return "Authorization" in request.headers or "application/json" in request.headers.get(
-        "Accept", ""
-    )
-
-
 def _job_action(request: HttpRequest, job_id: UUID, action) -> HttpResponse:
-    if not request.user.is_authenticated and not _wants_json(request):
+    if not request.user.is_authenticated and not wants_json(request):
         return redirect_to_login(request.get_full_path())
     return api_view(action)(request, job_id)
 
@@ -218,12 +213,12 @@ def _cancel(request: HttpRequest, job_id: UUID) -> HttpResponse:
         return json_error(403, "Viewers cannot cancel jobs.")
     if not lifecycle.job_cancel(job_id=job.pk):
         job.refresh_from_db()
-        if _wants_json(request):
+        if wants_json(request):
             return json_error(409, f"The job has already {job.status}.", job_status=job.status)
         messages.info(request, f"The job had already {job.get_status_display().lower()}.")
         return redirect(job)
     job.refresh_from_db()
-    if _wants_json(request):
+    if wants_json(request):
         return JsonResponse(status_payload(request, job))
     messages.success(request, "Job cancelled.")
     return redirect(job)
@@ -236,7 +231,7 @@ def _retry(request: HttpRequest, job_id: UUID) -> HttpResponse:
     new = lifecycle.job_retry(job_id=job.pk, user=request.user)
     if new is None:
         return json_error(409, "Only a failed or cancelled job can be retried.")
-    if _wants_json(request):
+    if wants_json(request):
         return JsonResponse(status_payload(request, new), status=202)
     return redirect(new)
 

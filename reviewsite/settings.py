@@ -47,6 +47,10 @@ else:
     if not ALLOWED_HOSTS:
         raise ImproperlyConfigured("ALLOWED_HOSTS must be set when DEBUG is off.")
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
+# The largest request body accepted, e.g. a deep dive's pasted full text.
+DATA_UPLOAD_MAX_MEMORY_SIZE = env_int("MAX_REQUEST_BYTES", 2 * 1024 * 1024)
+# The most text a deep dive takes, in characters.
+DEEP_DIVE_MAX_CHARACTERS = env_int("DEEP_DIVE_MAX_CHARACTERS", 300_000)
 
 INSTALLED_APPS = [
     "django.contrib.admin",

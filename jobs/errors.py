@@ -1,0 +1,40 @@
+"""Error pages that never show a stack trace: JSON for API clients, a plain page for people."""
+
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import render
+
+API_PATHS = ("/generate-review-async", "/deep-dive-async", "/healthz", "/metrics")
+
+
+def wants_json(request: HttpRequest) -> bool:
+    return (
+        request.path.startswith(API_PATHS)
+        or request.path.endswith("/status")
+        or "Authorization" in request.headers
+        or "application/json" in request.headers.get("Accept", "")
+    )
+
+
+def _error(request: HttpRequest, status: int, message: str, template: str) -> HttpResponse:
+    if wants_json(request):
+        return JsonResponse({"error": message}, status=status)
+    return render(request, template, {"message": message}, status=status)
+
+
+def bad_request(request: HttpRequest, exception=None) -> HttpResponse:
+    return _error(request, 400, "The request could not be understood.", "400.html")
+
+
+def permission_denied(request: HttpRequest, exception=None) -> HttpResponse:
+    return _error(request, 403, "You may not do this.", "403.html")
+
+
+def not_found(request: HttpRequest, exception=None) -> HttpResponse:
+    return _error(request, 404, "Not found.", "404.html")
+
+
+def server_error(request: HttpRequest) -> HttpResponse:
+    if wants_json(request):
+        return JsonResponse({"error": "Something went wrong on our side."}, status=500)
+    # No request context: the failure may lie in what the context processors need.
+    return render(None, "500.html", status=500)
