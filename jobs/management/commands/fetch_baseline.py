@@ -17,7 +17,7 @@ FILES = ["pubmed21n1298.xml.gz", "pubmed20n0014.xml.gz", "pubmed-29768149.xml"]
 
 
 class Command(BaseCommand):
-    help = "Download the NLM baseline files of the demo library (and an efetch reply) into DATA_DIR/pubmed."
+    help = "Fetch the demo library's NLM baseline files and an efetch reply into DATA_DIR/pubmed."
 
     def handle(self, *args, **options) -> None:
         target = settings.DATA_DIR / "pubmed"
