@@ -27,8 +27,10 @@ class JobTimedOut(Exception):
 
 
 def worker_name() -> str:
-    """A name unique to this attempt, so a stale worker can never write to a reclaimed job."""
-    return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+    """A name unique to this attempt, so a stale worker can never write to a reclaimed job.
+    It starts with WORKER_NAME (the host name by default), so operators can tell workers apart."""
+    host = os.environ.get("WORKER_NAME") or socket.gethostname()
+    return f"{host}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
 
 
 class ProgressReporter:

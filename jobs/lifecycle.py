@@ -10,7 +10,7 @@ from uuid import UUID
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.db.models import F
+from django.db.models import F, Q
 from django.utils.timezone import now
 from django_q.tasks import async_task
 
@@ -206,11 +206,14 @@ def job_delete(*, job_id: UUID) -> bool:
 
 
 def job_retry(*, job_id: UUID, user) -> Job | None:
-    """failed or cancelled -> a new queued job with the same inputs, linked to this one.
-    None if the job is not failed or cancelled."""
+    """failed, cancelled or pruned -> a new queued job with the same inputs, linked to this
+    one. None for a job that is active or still holds its result."""
+    retryable = Q(status__in=[Job.Status.FAILED, Job.Status.CANCELLED]) | Q(
+        status=Job.Status.COMPLETED, pruned_at__isnull=False
+    )
     old = (
         Job.objects.select_related("project", "report", "deepdiveanalysis")
-        .filter(pk=job_id, status__in=[Job.Status.FAILED, Job.Status.CANCELLED])
+        .filter(retryable, pk=job_id)
         .first()
     )
     if old is None:
@@ -297,3 +300,23 @@ def job_reap(*, moment=None, failed: list | None = None) -> dict[str, int]:
     ]:
         counts["rung_again"] += job_ring_again(job_id=job_id, enqueued_at=enqueued_at)
     return counts
+
+
+def job_prune(*, finished_before, batch_size: int = 1000) -> int:
+    """finished -> finished without its result (and pasted text), keeping who, what, when and
+    the outcome. Works in batches so a large backlog never holds a long lock."""
+    pruned = 0
+    while True:
+        ids = list(
+            Job.objects.filter(
+                status__in=Job.FINISHED_STATUSES,
+                finished_at__lt=finished_before,
+                pruned_at__isnull=True,
+            ).values_list("pk", flat=True)[:batch_size]
+        )
+        if not ids:
+            return pruned
+        with transaction.atomic():
+            Report.objects.filter(job_id__in=ids).update(result=None)
+            DeepDiveAnalysis.objects.filter(job_id__in=ids).update(result=None, text="")
+            pruned += Job.objects.filter(pk__in=ids, pruned_at__isnull=True).update(pruned_at=now())

@@ -162,6 +162,9 @@ class Job(models.Model):
     )
     enqueued_at = models.DateTimeField(null=True, blank=True)
     notified_at = models.DateTimeField(null=True, blank=True)
+    pruned_at = models.DateTimeField(
+        null=True, blank=True, help_text="When the result was removed under the retention policy."
+    )
     input_hash = models.CharField(max_length=64, blank=True)
     idempotency_key = models.CharField(max_length=100, blank=True)
 

@@ -16,6 +16,7 @@ from jobs.execution import (
     run_engine,
     worker_name,
 )
+from jobs.logging import job_context
 from jobs.models import Job
 from jobs.notifications import notify_if_long
 
@@ -24,9 +25,11 @@ log = logging.getLogger(__name__)
 
 def run_job(job_id: str) -> str:
     """Claim the job and run it to an end state; a second delivery finds it claimed and stops."""
-    outcome = _run(UUID(job_id))
-    if outcome in {"completed", "failed", "timed out"}:
-        notify_if_long(job_id=UUID(job_id))
+    with job_context(job_id):
+        outcome = _run(UUID(job_id))
+        log.info("job %s", outcome)
+        if outcome in {"completed", "failed", "timed out"}:
+            notify_if_long(job_id=UUID(job_id))
     return outcome
 
 
@@ -77,3 +80,20 @@ def reap_stale_jobs() -> dict[str, int]:
     for job_id in failed:
         notify_if_long(job_id=job_id)
     return counts
+
+
+def prune_old_records() -> dict[str, int]:
+    """Scheduled daily: drop old results and the queue's own old task records."""
+    from datetime import timedelta
+
+    from django.utils.timezone import now
+    from django_q.models import Task
+
+    moment = now()
+    results = lifecycle.job_prune(
+        finished_before=moment - timedelta(days=settings.JOB_RESULT_RETENTION_DAYS)
+    )
+    tasks, _ = Task.objects.filter(
+        stopped__lt=moment - timedelta(days=settings.QUEUE_RECORD_RETENTION_DAYS)
+    ).delete()
+    return {"results_pruned": results, "task_records_deleted": tasks}

@@ -154,13 +154,24 @@ if env_bool("HTTPS"):
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
     SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", True)
 
+# LOG_FORMAT=json writes one JSON object a line; every record inside a job carries its job_id.
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "filters": {"job_id": {"()": "jobs.logging.JobIdFilter"}},
+    "formatters": {
+        "plain": {"format": "%(asctime)s %(levelname)s %(name)s [%(job_id)s] %(message)s"},
+        "json": {"()": "jobs.logging.JsonFormatter"},
+    },
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": "json" if env("LOG_FORMAT") == "json" else "plain",
+            "filters": ["job_id"],
+        }
+    },
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", "INFO")},
-    "loggers": {"django_q": {"level": env("Q_LOG_LEVEL", "WARNING"), "propagate": True}},
+    "loggers": {"django-q": {"level": env("Q_LOG_LEVEL", "INFO"), "propagate": True}},
 }
 
 # Time budgets per kind of job, in seconds. A job over its budget ends failed and says so.
@@ -252,3 +263,7 @@ else:
     MAILERS = {"default": {"BACKEND": "django.core.mail.backends.console.EmailBackend"}}
 # Jobs that ran at least this long email their creator when they end.
 JOB_NOTIFY_AFTER_SECONDS = env_int("JOB_NOTIFY_AFTER_SECONDS", 120)
+# Retention: finished jobs keep their result this long (the job's record stays for good), and
+# the queue's own task records are kept this long.
+JOB_RESULT_RETENTION_DAYS = env_int("JOB_RESULT_RETENTION_DAYS", 180)
+QUEUE_RECORD_RETENTION_DAYS = env_int("QUEUE_RECORD_RETENTION_DAYS", 14)
