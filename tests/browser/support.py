@@ -89,7 +89,7 @@ def expect_report(page) -> None:
 
 
 def reload_until(page, locator, *, timeout: float, message: str) -> None:
-    """Reload the page, as a person checking back would, until locator shows; fail after timeout s."""
+    """Reload, as a person checking back would, until locator shows; fail after timeout s."""
     deadline = time.monotonic() + timeout
     while not locator.is_visible():
         if time.monotonic() > deadline:

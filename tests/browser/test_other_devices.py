@@ -71,3 +71,5 @@ def test_the_finished_report_on_a_desktop_and_on_a_phone(researcher, open_page, 
     phone.goto(job_path)
     expect_report(phone)
     phone.screenshot(path=ARTIFACTS / "report-phone.png", full_page=True)
+    # Nothing is wider than the phone's screen, so the report never scrolls sideways.
+    assert phone.evaluate("document.documentElement.scrollWidth") <= PHONE["viewport"]["width"]
