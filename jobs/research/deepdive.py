@@ -53,6 +53,9 @@ CANONICAL_SECTIONS = (
     ("conclusion", "Conclusions"),
 )
 SKIPPED_SECTIONS = frozenset({"References", "Acknowledgements", "Funding"})
+# diagnostics.source for each kind of full text; sources ending in "_abstract" are abstracts only.
+FULL_TEXT_KINDS = {"pdf": "pdf_full_text", "jats": "jats_full_text", "pasted": "pasted_full_text"}
+FULL_TEXT_SOURCES = frozenset({"", "abstract", *FULL_TEXT_KINDS})
 DESIGN_SECTIONS = frozenset({"Title", "Abstract", "Methods", ""})
 RESULT_SECTIONS = frozenset({"Title", "Abstract", "Results", "Conclusions", "Discussion", ""})
 
@@ -319,6 +322,9 @@ class DeepDiveRequest:
     record: PaperRecord | None = None
     title: str = ""
     text: str = ""
+    # Where text came from: "pdf", "jats" or "pasted" full text, or "abstract" only; "" leaves
+    # the choice to the request (the record's abstract, else the pasted text).
+    full_text_source: str = ""
 
 
 @dataclass(frozen=True)
@@ -511,6 +517,11 @@ def deep_dive(request: DeepDiveRequest, progress: ProgressCallback) -> DeepDiveR
 def _document(request: DeepDiveRequest) -> _Document:
     """Sentences of the record's title and abstract, or of the pasted text."""
     record = request.record
+    source = request.full_text_source
+    if source not in FULL_TEXT_SOURCES:
+        raise ValueError(f"Unknown full text source {source!r}.")
+    if source in FULL_TEXT_KINDS:
+        return _full_text_document(request, FULL_TEXT_KINDS[source])
     if record is not None:
         if not record.abstract:
             raise ValueError(
@@ -545,19 +556,52 @@ def _document(request: DeepDiveRequest) -> _Document:
         publication_types=frozenset(),
         mesh=frozenset(),
         characters=len(request.text),
-        source="pasted_text",
+        source="pasted_abstract" if source == "abstract" else "pasted_text",
     )
 
 
-def _pasted_sentences(text: str) -> tuple[list[Sentence], tuple[str, ...]]:
-    """Split pasted text at its headings and paragraphs, then into sentences with offsets."""
-    marks: list[tuple[int, int, str]] = []  # (heading start, body start, section)
+def _full_text_document(request: DeepDiveRequest, source: str) -> _Document:
+    """Sentences of a full text, read with the library record's indexing when there is one."""
+    if not request.text.strip():
+        raise ValueError("The full text is empty: there is nothing to analyse.")
+    record = request.record
+    title = record.title if record is not None else request.title
+    sentences = split_sentences(title, section="Title") if title.strip() else []
+    body, sections = _pasted_sentences(request.text)
+    return _Document(
+        sentences=tuple(sentences + body),
+        sections=sections,
+        publication_types=frozenset(p.lower() for p in record.publication_types)
+        if record is not None
+        else frozenset(),
+        mesh=frozenset(m.descriptor.lower() for m in record.mesh)
+        if record is not None
+        else frozenset(),
+        characters=len(request.text),
+        source=source,
+    )
+
+
+def detect_sections(text: str) -> tuple[str, ...]:
+    """Canonical names of the sections whose headings appear in text, in order of appearance."""
+    return tuple(dict.fromkeys(name for _, _, name in _heading_marks(text)))
+
+
+def _heading_marks(text: str) -> list[tuple[int, int, str]]:
+    """(heading start, body start, canonical section) for each heading in text, in order."""
+    marks: list[tuple[int, int, str]] = []
     for match in HEADING_RE.finditer(text):
         marks.append((match.start(), match.end(), _canonical(match.group(1).lower())))
     for match in INLINE_HEADING_RE.finditer(text):
         if not any(start <= match.start() < end for start, end, _ in marks):
             marks.append((match.start(), match.end(), _canonical(match.group(1).lower())))
     marks.sort()
+    return marks
+
+
+def _pasted_sentences(text: str) -> tuple[list[Sentence], tuple[str, ...]]:
+    """Split pasted text at its headings and paragraphs, then into sentences with offsets."""
+    marks = _heading_marks(text)
     spans = []
     if not marks or marks[0][0] > 0:
         spans.append((0, marks[0][0] if marks else len(text), ""))
