@@ -148,16 +148,32 @@ def overview() -> Overview:
     )
 
 
-def bar_chart(values: dict[str, int], *, width: int = 320, bar: int = 18) -> dict:
+def bar_chart(
+    values: dict[str, int], *, width: int = 360, bar: int = 18, label_width: int = 90
+) -> dict:
     """Geometry for a small horizontal bar chart drawn as SVG in the template."""
     top = max(values.values(), default=0) or 1
     rows = [
         {
             "label": label,
+            "key": str(label).lower().replace(" ", "-"),
             "value": value,
             "y": i * (bar + 6),
-            "w": round(value / top * (width - 140)),
+            "w": round(value / top * (width - label_width - 50)),
         }
         for i, (label, value) in enumerate(values.items())
     ]
-    return {"rows": rows, "height": len(rows) * (bar + 6), "width": width, "bar": bar}
+    height = len(rows) * (bar + 6)
+    return {"rows": rows, "height": height, "width": width, "bar": bar, "x0": label_width}
+
+
+def review_charts(result: dict | None) -> dict:
+    """Publications per year and evidence levels of a review's analysed papers, as bar charts."""
+    if not result:
+        return {}
+    papers = result.get("papers", [])
+    levels = Counter(paper.get("evidence_label") or "Unknown" for paper in papers)
+    return {
+        "years": bar_chart(dict(result.get("year_distribution", {}))),
+        "evidence": bar_chart(dict(levels.most_common()), label_width=190, width=420),
+    }

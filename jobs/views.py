@@ -138,11 +138,13 @@ def deep_dive_start(request: HttpRequest, project_id: int) -> HttpResponse:
 def _status_context(request: HttpRequest, job: Job, watch: int) -> dict:
     """What the status block needs; `watch` is when this page started watching the job."""
     watched_too_long = job.is_active and time.time() - watch > settings.JOB_MAX_POLL_SECONDS
+    completed_review = job.status == Job.Status.COMPLETED and job.kind == Job.Kind.REVIEW
     return {
         "job": job,
         "watch": watch,
         "watched_too_long": watched_too_long,
         "seconds_left": seconds_left(job),
+        "charts": ops.review_charts(job.report.result) if completed_review else {},
     }
 
 

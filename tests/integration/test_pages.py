@@ -147,6 +147,9 @@ def test_running_partial_polls_and_finished_partial_does_not(client, project):
     assert "hx-get" not in html and "hx-trigger" not in html
     assert "Remdesivir shortened recovery" in html and "Recovery was faster." in html
     assert "https://pubmed.ncbi.nlm.nih.gov/32445440/" in html
+    assert (
+        "<title>Publications per year</title>" in html and "<title>Evidence levels</title>" in html
+    )
 
 
 def test_finished_partial_without_htmx_is_a_plain_200(client, project):
