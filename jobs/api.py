@@ -21,7 +21,7 @@ from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
 from prometheus_client.registry import Collector
 
 from jobs import lifecycle
-from jobs.forms import DeepDiveForm, ProjectChoiceForm, ReviewForm
+from jobs.forms import DeepDiveForm, ImportForm, ProjectChoiceForm, ReviewForm
 from jobs.models import ApiToken, Job, Project
 from jobs.operations import count_poll, overview
 
@@ -132,7 +132,7 @@ def _start(request: HttpRequest, form_class, kind: str) -> JsonResponse:
     project = _editable_project(request, data)
     if isinstance(project, JsonResponse):
         return project
-    form = form_class(data)
+    form = form_class(data, request.FILES)
     if not form.is_valid():
         return json_error(400, "Invalid input.", fields=form.errors.get_json_data())
     key = request.headers.get("Idempotency-Key", "").strip()
@@ -163,6 +163,12 @@ def generate_review_async(request: HttpRequest) -> JsonResponse:
 @api_view
 def deep_dive_async(request: HttpRequest) -> JsonResponse:
     return _start(request, DeepDiveForm, Job.Kind.DEEP_DIVE)
+
+
+@require_POST
+@api_view
+def library_import_async(request: HttpRequest) -> JsonResponse:
+    return _start(request, ImportForm, Job.Kind.IMPORT)
 
 
 def status_payload(request: HttpRequest, job: Job) -> dict:

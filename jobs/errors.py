@@ -3,7 +3,13 @@
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 
-API_PATHS = ("/generate-review-async", "/deep-dive-async", "/healthz", "/metrics")
+API_PATHS = (
+    "/generate-review-async",
+    "/deep-dive-async",
+    "/library-import-async",
+    "/healthz",
+    "/metrics",
+)
 
 
 def wants_json(request: HttpRequest) -> bool:

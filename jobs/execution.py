@@ -8,14 +8,29 @@ import time
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import replace
 from uuid import UUID
 
 from django.conf import settings
 
 from jobs import lifecycle
-from jobs.library import get_library
-from jobs.models import Job
-from jobs.research import DeepDiveRequest, ReviewRequest, deep_dive, generate_review
+from jobs.library import get_library, import_records, import_references, rebuild_index
+from jobs.models import DeepDiveAnalysis, Job, LibraryImport, Report
+from jobs.ratelimit import DatabaseRateLimiter
+from jobs.research import (
+    CombinedLibrary,
+    DeepDiveRequest,
+    InMemoryLibrary,
+    PaperRecord,
+    ReviewRequest,
+    deep_dive,
+    generate_review,
+)
+from jobs.research.eutils import EutilsClient, SourceError
+from jobs.research.fulltext import FullTextError, text_from_jats, text_from_pdf
+from jobs.research.llm import LlmClient, synthesise
+from jobs.research.pubmed_xml import PubMedXMLError
+from jobs.research.reference_formats import ReferenceFormatError, read_references
 
 
 class JobInterrupted(Exception):
@@ -122,21 +137,112 @@ def stage_label(stage: str) -> str:
 
 def run_engine(job: Job, progress: ProgressReporter) -> dict:
     """Build the engine's request from the job's inputs, run it and return its JSON result."""
-    if job.kind == Job.Kind.REVIEW:
-        report = job.report
-        request = ReviewRequest(
-            objective=report.objective,
-            molecule=report.molecule,
-            preference=report.preference,
-            full_text_only=report.full_text_only,
-        )
-        return generate_review(request, get_library(), progress).to_dict()
+    runners = {Job.Kind.REVIEW: _review, Job.Kind.DEEP_DIVE: _deep_dive, Job.Kind.IMPORT: _import}
+    return runners[job.kind](job, progress)
+
+
+def _pubmed_records(report: Report, progress: ProgressReporter) -> list[PaperRecord]:
+    """Search PubMed live for the objective, store what it returns in the library (so the
+    review can be reproduced later) and hand the records back."""
+    progress("Searching PubMed", 2)
+    client = EutilsClient(
+        base_url=settings.NCBI_BASE_URL,
+        api_key=settings.NCBI_API_KEY,
+        email=settings.NCBI_EMAIL,
+        tool=settings.NCBI_TOOL,
+        rate_limiter=DatabaseRateLimiter("ncbi", settings.NCBI_REQUESTS_PER_SECOND),
+    )
+    with client:
+        term = " ".join(filter(None, [report.objective, report.molecule]))
+        retmax = 200 if report.preference == Report.Preference.RECALL else 100
+        pmids = client.search(term, retmax=retmax)
+        progress("Fetching records from PubMed", 5)
+        records = list(client.fetch(pmids))
+    import_records(records)
+    return records
+
+
+def _review(job: Job, progress: ProgressReporter) -> dict:
+    report = job.report
+    request = ReviewRequest(
+        objective=report.objective,
+        molecule=report.molecule,
+        preference=report.preference,
+        full_text_only=report.full_text_only,
+    )
+    if report.source == Report.Source.LIBRARY:
+        library = get_library()
+    else:
+        local = get_library() if report.source == Report.Source.BOTH else None
+        try:
+            fetched = InMemoryLibrary(_pubmed_records(report, progress))
+        except SourceError as exc:
+            raise ValueError(str(exc)) from exc
+        library = CombinedLibrary(local, fetched) if local is not None else fetched
+    result = generate_review(request, library, progress).to_dict()
+    result["source"] = report.source
+    if settings.LLM_BASE_URL and settings.LLM_MODEL:
+        progress("Writing the summary with the language model", 99)
+        client = LlmClient(settings.LLM_BASE_URL, settings.LLM_API_KEY, settings.LLM_MODEL)
+        result, _, _ = synthesise(result, client)
+    else:
+        result["synthesis"] = {"used": "extractive", "note": "No language model is configured."}
+    return result
+
+
+def _deep_dive(job: Job, progress: ProgressReporter) -> dict:
     dive = job.deepdiveanalysis
     if dive.pmid:
         record = get_library().get_many([dive.pmid]).get(dive.pmid)
         if record is None:
             raise ValueError(f"PMID {dive.pmid} is not in the library.")
         request = DeepDiveRequest(objective=dive.objective, record=record)
+    elif dive.upload_name:
+        upload = bytes(DeepDiveAnalysis.objects.values_list("upload", flat=True).get(pk=job.pk))
+        progress("Reading the uploaded file", 1)
+        try:
+            if upload.startswith(b"%PDF"):
+                full = text_from_pdf(upload, max_pages=settings.PDF_MAX_PAGES)
+            else:
+                full = text_from_jats(upload)
+        except FullTextError as exc:
+            raise ValueError(str(exc)) from exc
+        request = full.to_request(objective=dive.objective)
+        if dive.title:
+            request = replace(request, title=dive.title)
     else:
-        request = DeepDiveRequest(objective=dive.objective, title=dive.title, text=dive.text)
+        request = DeepDiveRequest(
+            objective=dive.objective, title=dive.title, text=dive.text, full_text_source="pasted"
+        )
     return deep_dive(request, progress).to_dict()
+
+
+def _import(job: Job, progress: ProgressReporter) -> dict:
+    upload = job.libraryimport
+    content = bytes(LibraryImport.objects.values_list("content", flat=True).get(pk=job.pk))
+    progress("Reading the file", 2)
+    try:
+        report = read_references(content, upload.filename, max_bytes=settings.UPLOAD_MAX_BYTES)
+    except (ReferenceFormatError, PubMedXMLError) as exc:
+        raise ValueError(str(exc)) from exc
+    total = max(1, len(report.records))
+
+    def stored(count: int) -> None:
+        progress("Adding references to the library", 5 + int(80 * count / total))
+
+    counts = import_references(report.records, project=job.project, on_batch=stored)
+    progress("Rebuilding the search index", 90)
+    rebuild_index()
+    progress("done", 100)
+    return {
+        "filename": upload.filename,
+        "format": report.format,
+        "entries": report.entries,
+        "added": counts["added"],
+        "updated": counts["updated"],
+        "already_present": counts["already_present"],
+        "duplicates_merged": report.duplicates_merged,
+        "skipped": [
+            {"entry": s.entry, "label": s.label, "reason": s.reason} for s in report.skipped
+        ],
+    }

@@ -5,6 +5,7 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 
 from jobs.models import Job, Membership, Paper, Project, Report, Role
+from jobs.research.reference_formats import ReferenceFormatError, detect_format
 
 
 class ReviewForm(forms.Form):
@@ -23,6 +24,13 @@ class ReviewForm(forms.Form):
     full_text_only = forms.BooleanField(
         required=False, label="Only papers with free full text (PubMed Central)"
     )
+    source = forms.ChoiceField(
+        choices=Report.Source.choices,
+        initial=Report.Source.LIBRARY,
+        required=False,
+        label="Search",
+        help_text="PubMed searches are stored in the library, so the review can be read again.",
+    )
 
     def clean_objective(self) -> str:
         return " ".join(self.cleaned_data["objective"].split())
@@ -33,13 +41,31 @@ class ReviewForm(forms.Form):
     def clean_preference(self) -> str:
         return self.cleaned_data["preference"] or Report.Preference.PRECISION
 
+    def clean_source(self) -> str:
+        return self.cleaned_data["source"] or Report.Source.LIBRARY
+
+
+def read_upload(upload, *, kinds: str) -> bytes:
+    """The uploaded file's bytes, refused with a clear message when it is too large."""
+    limit = settings.UPLOAD_MAX_BYTES
+    if upload.size > limit:
+        raise forms.ValidationError(
+            f"The file is {upload.size:,} bytes; the limit is {limit:,} bytes for {kinds}."
+        )
+    return upload.read()
+
 
 class DeepDiveForm(forms.Form):
     pmid = forms.RegexField(
-        regex=r"^\d{1,10}$",
+        regex=r"^(\d{1,10}|doi:\S+|title:[0-9a-f]{12})$",
         required=False,
         label="PMID from the library",
         error_messages={"invalid": "A PMID is a number, e.g. 32445440."},
+    )
+    file = forms.FileField(
+        required=False,
+        label="Or: the paper's PDF or PMC full-text XML (JATS)",
+        help_text="Full text gives a deeper analysis than an abstract.",
     )
     title = forms.CharField(max_length=500, required=False, label="Or: title of a pasted paper")
     text = forms.CharField(
@@ -63,13 +89,27 @@ class DeepDiveForm(forms.Form):
             )
         return text
 
+    def clean_file(self):
+        upload = self.cleaned_data.get("file")
+        if not upload:
+            return None
+        content = read_upload(upload, kinds="a paper")
+        head = content[:2048].lstrip()
+        if not (content.startswith(b"%PDF") or (head.startswith(b"<") and b"<article" in content)):
+            raise forms.ValidationError("Upload a PDF, or a PMC full-text XML (JATS) file.")
+        return (upload.name[:255], content)
+
     def clean(self) -> dict:
         data = super().clean()
         pmid, title, text = data.get("pmid"), data.get("title", ""), data.get("text", "")
+        upload = data.pop("file", None)
+        data["upload_name"], data["upload"] = upload or ("", b"")
         if self.errors:
             return data
-        if pmid and (title or text):
-            raise forms.ValidationError("Give either a PMID or a pasted paper, not both.")
+        if sum(map(bool, [pmid, text.strip(), upload])) > 1:
+            raise forms.ValidationError("Give one of: a PMID, a pasted paper or a file.")
+        if upload:
+            return data
         if pmid:
             if not Paper.objects.filter(pmid=pmid).exists():
                 self.add_error("pmid", f"PMID {pmid} is not in the library.")
@@ -79,6 +119,31 @@ class DeepDiveForm(forms.Form):
             self.add_error("title", "Give the pasted paper a title.")
         elif len(text.split()) < 20:
             self.add_error("text", "Paste at least a full abstract (20 words or more).")
+        return data
+
+
+class ImportForm(forms.Form):
+    file = forms.FileField(
+        label="Reference file",
+        help_text="PubMed XML (plain or .gz), MEDLINE/.nbib, RIS, BibTeX or CSV.",
+    )
+
+    def clean(self) -> dict:
+        data = super().clean()
+        upload = data.pop("file", None)
+        if upload is None:
+            return data
+        try:
+            content = read_upload(upload, kinds="a reference file")
+        except forms.ValidationError as exc:
+            self.add_error("file", exc)
+            return data
+        try:
+            detect_format(upload.name, content[:4096])
+        except ReferenceFormatError as exc:
+            self.add_error("file", str(exc))
+            return data
+        data["filename"], data["content"] = upload.name[:255], content
         return data
 
 

@@ -8,6 +8,7 @@ from pathlib import Path
 
 from django.conf import settings
 from django.db.models import Count, Max
+from django.db.models.functions import Lower
 
 from jobs.models import Paper
 from jobs.research import PaperRecord, ParseReport, SearchIndex
@@ -157,3 +158,29 @@ def _paper(record: PaperRecord) -> Paper:
         year=year,
         record=record.to_dict(),
     )
+
+
+def import_references(
+    records: Iterable[PaperRecord], *, project, on_batch: Callable[[int], None] | None = None
+) -> dict[str, int]:
+    """Add a reference file's records to the library and to the project's references.
+
+    A record without a PMID whose DOI is already in the library is linked, not stored again,
+    so a richer PubMed record is never overwritten by a thinner reference entry."""
+    records = list(records)
+    dois = {r.doi.lower() for r in records if r.doi and not r.pmid.isdigit()}
+    known = dict(
+        Paper.objects.annotate(doi_key=Lower("doi"))
+        .filter(doi_key__in=dois)
+        .values_list("doi_key", "pmid")
+    )
+    linked = [
+        known[r.doi.lower()] for r in records if r.doi.lower() in known and not r.pmid.isdigit()
+    ]
+    fresh = [r for r in records if r.pmid.isdigit() or r.doi.lower() not in known]
+    created, updated = import_records(fresh, on_batch=on_batch)
+    pmids = [r.pmid for r in fresh] + linked
+    for start in range(0, len(pmids), STREAM_CHUNK):
+        chunk = pmids[start : start + STREAM_CHUNK]
+        project.papers.add(*Paper.objects.filter(pmid__in=chunk).values_list("id", flat=True))
+    return {"added": created, "updated": updated, "already_present": len(linked)}

@@ -14,7 +14,7 @@ from django.db.models import F, Q
 from django.utils.timezone import now
 from django_q.tasks import async_task
 
-from jobs.models import DeepDiveAnalysis, Job, Project, Report
+from jobs.models import DeepDiveAnalysis, Job, LibraryImport, Project, Report
 
 log = logging.getLogger(__name__)
 
@@ -26,7 +26,7 @@ def budget_for(*, kind: str, preference: str = "") -> int:
     budgets = settings.JOB_BUDGET_SECONDS
     if kind == Job.Kind.REVIEW:
         return budgets["review_recall" if preference == "recall" else "review_precision"]
-    return budgets["deep_dive"]
+    return budgets[kind]
 
 
 class SubmissionRefused(Exception):
@@ -41,12 +41,20 @@ class IdempotencyKeyReused(SubmissionRefused):
     pass
 
 
-DETAIL_MODELS = {Job.Kind.REVIEW: Report, Job.Kind.DEEP_DIVE: DeepDiveAnalysis}
+DETAIL_MODELS = {
+    Job.Kind.REVIEW: Report,
+    Job.Kind.DEEP_DIVE: DeepDiveAnalysis,
+    Job.Kind.IMPORT: LibraryImport,
+}
 
 
 def input_fingerprint(*, kind: str, inputs: dict) -> str:
     """A stable hash of what a job was asked to do, to recognise a repeated submission."""
-    canonical = json.dumps({"kind": kind, **inputs}, sort_keys=True, separators=(",", ":"))
+    readable = {
+        key: hashlib.sha256(value).hexdigest() if isinstance(value, bytes) else value
+        for key, value in inputs.items()
+    }
+    canonical = json.dumps({"kind": kind, **readable}, sort_keys=True, separators=(",", ":"))
     return hashlib.sha256(canonical.encode()).hexdigest()
 
 
@@ -120,6 +128,11 @@ def job_create_deep_dive(*, project: Project, creator, **inputs) -> Job:
     return job_submit(kind=Job.Kind.DEEP_DIVE, project=project, creator=creator, **inputs)[0]
 
 
+def job_create_import(*, project: Project, creator, **inputs) -> Job:
+    """Submit a library import (see job_submit); returns the new or identical job."""
+    return job_submit(kind=Job.Kind.IMPORT, project=project, creator=creator, **inputs)[0]
+
+
 def job_claim(*, job_id: UUID, worker: str) -> bool:
     """queued -> processing. False if someone else claimed it or it was cancelled."""
     moment = now()
@@ -165,8 +178,7 @@ def job_complete(*, job_id: UUID, worker: str, result: dict) -> bool:
     if not won:
         return False
     kind = Job.objects.values_list("kind", flat=True).get(pk=job_id)
-    detail_model = Report if kind == Job.Kind.REVIEW else DeepDiveAnalysis
-    detail_model.objects.filter(job_id=job_id).update(result=result)
+    DETAIL_MODELS[kind].objects.filter(job_id=job_id).update(result=result)
     return True
 
 
@@ -318,5 +330,6 @@ def job_prune(*, finished_before, batch_size: int = 1000) -> int:
             return pruned
         with transaction.atomic():
             Report.objects.filter(job_id__in=ids).update(result=None)
-            DeepDiveAnalysis.objects.filter(job_id__in=ids).update(result=None, text="")
+            DeepDiveAnalysis.objects.filter(job_id__in=ids).update(result=None, text="", upload=b"")
+            LibraryImport.objects.filter(job_id__in=ids).update(content=b"")
             pruned += Job.objects.filter(pk__in=ids, pruned_at__isnull=True).update(pruned_at=now())

@@ -39,6 +39,9 @@ class Project(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="owned_projects"
     )
     created_at = models.DateTimeField(default=now)
+    papers = models.ManyToManyField(
+        "Paper", blank=True, related_name="projects", help_text="References imported here."
+    )
 
     objects = ProjectQuerySet.as_manager()
 
@@ -110,14 +113,24 @@ class JobQuerySet(models.QuerySet):
         return self.filter(status=Job.Status.PROCESSING, heartbeat_at__lt=older_than)
 
     def with_detail(self) -> "JobQuerySet":
-        """The job with its inputs and result in the same query (pasted text left out)."""
-        return self.select_related("report", "deepdiveanalysis").defer("deepdiveanalysis__text")
+        """The job with its inputs and result in the same query (pasted text and uploaded
+        files left out)."""
+        return self.select_related("report", "deepdiveanalysis", "libraryimport").defer(
+            "deepdiveanalysis__text", "deepdiveanalysis__upload", "libraryimport__content"
+        )
 
     def for_list(self) -> "JobQuerySet":
         """What the lists show, in one query: no results, project and creator joined."""
         return (
-            self.select_related("project", "creator", "report", "deepdiveanalysis")
-            .defer("report__result", "deepdiveanalysis__result", "deepdiveanalysis__text")
+            self.select_related("project", "creator", "report", "deepdiveanalysis", "libraryimport")
+            .defer(
+                "report__result",
+                "deepdiveanalysis__result",
+                "deepdiveanalysis__text",
+                "deepdiveanalysis__upload",
+                "libraryimport__result",
+                "libraryimport__content",
+            )
             .order_by("-created_at")
         )
 
@@ -128,6 +141,7 @@ class Job(models.Model):
     class Kind(models.TextChoices):
         REVIEW = "review", "Literature review"
         DEEP_DIVE = "deep_dive", "Deep dive"
+        IMPORT = "import", "Library import"
 
     class Status(models.TextChoices):
         QUEUED = "queued", "Queued"
@@ -231,9 +245,9 @@ class Job(models.Model):
         return base
 
     @property
-    def detail(self) -> "Report | DeepDiveAnalysis":
+    def detail(self) -> "Report | DeepDiveAnalysis | LibraryImport":
         """The kind's own inputs and result."""
-        return self.report if self.kind == self.Kind.REVIEW else self.deepdiveanalysis
+        return getattr(self, DETAIL_ATTRIBUTES[self.kind])
 
     @property
     def title(self) -> str:
@@ -247,6 +261,11 @@ class Report(models.Model):
         PRECISION = "precision", "Precision (fewer, closer papers)"
         RECALL = "recall", "Recall (broader search)"
 
+    class Source(models.TextChoices):
+        LIBRARY = "library", "The library"
+        PUBMED = "pubmed", "PubMed (live)"
+        BOTH = "both", "The library and PubMed"
+
     job = models.OneToOneField(Job, on_delete=models.CASCADE, primary_key=True)
     objective = models.TextField()
     molecule = models.CharField(max_length=200, blank=True)
@@ -254,6 +273,7 @@ class Report(models.Model):
         max_length=10, choices=Preference.choices, default=Preference.PRECISION
     )
     full_text_only = models.BooleanField(default=False)
+    source = models.CharField(max_length=10, choices=Source.choices, default=Source.LIBRARY)
     result = models.JSONField(null=True, blank=True)
 
     def __str__(self) -> str:
@@ -269,6 +289,7 @@ class Report(models.Model):
             "molecule": self.molecule,
             "preference": self.preference,
             "full_text_only": self.full_text_only,
+            "source": self.source,
         }
 
 
@@ -277,9 +298,11 @@ class DeepDiveAnalysis(models.Model):
 
     job = models.OneToOneField(Job, on_delete=models.CASCADE, primary_key=True)
     objective = models.TextField(blank=True)
-    pmid = models.CharField(max_length=16, blank=True)
+    pmid = models.CharField(max_length=255, blank=True)
     title = models.TextField(blank=True)
     text = models.TextField(blank=True)
+    upload = models.BinaryField(blank=True, default=b"", help_text="An uploaded PDF or JATS XML.")
+    upload_name = models.CharField(max_length=255, blank=True)
     result = models.JSONField(null=True, blank=True)
 
     class Meta:
@@ -293,6 +316,8 @@ class DeepDiveAnalysis(models.Model):
     def headline(self) -> str:
         if self.title:
             return self.title[:120]
+        if self.upload_name:
+            return self.upload_name
         return f"PMID {self.pmid}"
 
     def inputs(self) -> dict:
@@ -301,13 +326,42 @@ class DeepDiveAnalysis(models.Model):
             "pmid": self.pmid,
             "title": self.title,
             "text": self.text,
+            "upload": bytes(self.upload),
+            "upload_name": self.upload_name,
         }
+
+
+class LibraryImport(models.Model):
+    """A reference file uploaded into a project's library, imported in the background."""
+
+    job = models.OneToOneField(Job, on_delete=models.CASCADE, primary_key=True)
+    filename = models.CharField(max_length=255)
+    content = models.BinaryField()
+    result = models.JSONField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return self.headline
+
+    @property
+    def headline(self) -> str:
+        return self.filename
+
+    def inputs(self) -> dict:
+        return {"filename": self.filename, "content": bytes(self.content)}
+
+
+DETAIL_ATTRIBUTES = {
+    Job.Kind.REVIEW: "report",
+    Job.Kind.DEEP_DIVE: "deepdiveanalysis",
+    Job.Kind.IMPORT: "libraryimport",
+}
 
 
 class Paper(models.Model):
     """One record of the literature library, keyed by PubMed id."""
 
-    pmid = models.CharField(max_length=16, unique=True)
+    # A PubMed id, or for an imported reference without one "doi:…" or "title:<hash>".
+    pmid = models.CharField(max_length=255, unique=True)
     doi = models.CharField(max_length=255, blank=True)
     pmcid = models.CharField(max_length=32, blank=True)
     title = models.TextField()
@@ -373,3 +427,14 @@ class Profile(models.Model):
 
     def __str__(self) -> str:
         return f"Preferences of {self.user}"
+
+
+class RateBucket(models.Model):
+    """A token bucket shared by every process, e.g. for NCBI's requests-per-second limit."""
+
+    name = models.CharField(max_length=50, primary_key=True)
+    tokens = models.FloatField()
+    updated_at = models.DateTimeField()
+
+    def __str__(self) -> str:
+        return self.name

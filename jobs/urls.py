@@ -1,4 +1,4 @@
-from django.urls import path
+from django.urls import path, re_path
 
 from jobs import api, views
 
@@ -9,15 +9,22 @@ urlpatterns = [
     path("projects/<int:project_id>/members", views.project_add_member, name="project_add_member"),
     path("projects/<int:project_id>/reviews", views.review_start, name="review_start"),
     path("projects/<int:project_id>/deep-dives", views.deep_dive_start, name="deep_dive_start"),
+    path("projects/<int:project_id>/imports", views.import_start, name="import_start"),
     path("jobs/", views.job_list, name="job_list"),
     path("jobs/<uuid:job_id>/", views.job_detail, name="job_detail"),
     path("jobs/<uuid:job_id>/delete", views.job_delete, name="job_delete"),
+    re_path(
+        r"^jobs/(?P<job_id>[0-9a-f-]{36})/export\.(?P<fmt>md|json|bib|ris)$",
+        views.job_export,
+        name="job_export",
+    ),
     path("jobs/<uuid:job_id>/partial", views.job_status_partial, name="job_status_partial"),
     path("jobs/<uuid:job_id>/status", api.job_status, name="job_status"),
     path("jobs/<uuid:job_id>/cancel", views.job_cancel, name="job_cancel"),
     path("jobs/<uuid:job_id>/retry", views.job_retry, name="job_retry"),
     path("generate-review-async", api.generate_review_async, name="generate_review_async"),
     path("deep-dive-async", api.deep_dive_async, name="deep_dive_async"),
+    path("library-import-async", api.library_import_async, name="library_import_async"),
     path("account/", views.profile, name="profile"),
     path("account/tokens/", views.api_tokens, name="api_tokens"),
     path("account/tokens/<int:token_id>/revoke", views.api_token_revoke, name="api_token_revoke"),

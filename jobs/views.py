@@ -23,6 +23,7 @@ from jobs.errors import wants_json
 from jobs.estimates import seconds_left
 from jobs.forms import (
     DeepDiveForm,
+    ImportForm,
     JobFilterForm,
     MemberForm,
     ProfileForm,
@@ -31,6 +32,7 @@ from jobs.forms import (
     TokenForm,
 )
 from jobs.models import ApiToken, Job, Membership, Profile, Project, Role
+from jobs.research.exports import to_bibtex, to_json, to_markdown, to_ris
 
 
 @require_GET
@@ -77,6 +79,8 @@ def _project_page(
         "review_form": forms.get("review_form") or ReviewForm(),
         "deep_dive_form": forms.get("deep_dive_form") or DeepDiveForm(),
         "member_form": forms.get("member_form") or MemberForm(project=project),
+        "import_form": forms.get("import_form") or ImportForm(),
+        "reference_count": project.papers.count(),
     }
     return render(request, "jobs/project_detail.html", context, status=status)
 
@@ -108,7 +112,7 @@ def _start_from_page(request: HttpRequest, project_id: int, form_name: str, form
     project = get_object_or_404(Project.objects.visible_to(request.user), pk=project_id)
     if not Project.objects.editable_by(request.user).filter(pk=project.pk).exists():
         return HttpResponse("Viewers can read this project's jobs but not start them.", status=403)
-    form = form_class(request.POST)
+    form = form_class(request.POST, request.FILES)
     if not form.is_valid():
         return _project_page(request, project, status=400, **{form_name: form})
     try:
@@ -135,11 +139,29 @@ def deep_dive_start(request: HttpRequest, project_id: int) -> HttpResponse:
     return _start_from_page(request, project_id, "deep_dive_form", DeepDiveForm, Job.Kind.DEEP_DIVE)
 
 
+@require_POST
+@login_required
+def import_start(request: HttpRequest, project_id: int) -> HttpResponse:
+    return _start_from_page(request, project_id, "import_form", ImportForm, Job.Kind.IMPORT)
+
+
+SOURCE_LABELS = {
+    "library_abstract": "only the paper's abstract in the library",
+    "pasted_abstract": "only the pasted abstract",
+    "pasted_text": "the pasted text",
+    "pasted_full_text": "the pasted full text",
+    "pdf_full_text": "the full text of the uploaded PDF",
+    "jats_full_text": "the full text of the uploaded PMC article",
+}
+
+
 def _status_context(request: HttpRequest, job: Job, watch: int) -> dict:
     """What the status block needs; `watch` is when this page started watching the job."""
     watched_too_long = job.is_active and time.time() - watch > settings.JOB_MAX_POLL_SECONDS
     completed_review = job.status == Job.Status.COMPLETED and job.kind == Job.Kind.REVIEW
+    source = (job.detail.result or {}).get("diagnostics", {}).get("source", "")
     return {
+        "source_label": SOURCE_LABELS.get(source, "the pasted text"),
         "job": job,
         "watch": watch,
         "watched_too_long": watched_too_long,
@@ -300,3 +322,24 @@ def operations(request: HttpRequest) -> HttpResponse:
         "week": ops.bar_chart(data.by_status_week),
     }
     return render(request, "jobs/operations.html", {"data": data, "charts": charts})
+
+
+EXPORTS = {
+    "md": (to_markdown, "text/markdown; charset=utf-8"),
+    "json": (to_json, "application/json"),
+    "bib": (to_bibtex, "application/x-bibtex; charset=utf-8"),
+    "ris": (to_ris, "application/x-research-info-systems; charset=utf-8"),
+}
+
+
+@require_GET
+@login_required
+def job_export(request: HttpRequest, job_id: UUID, fmt: str) -> HttpResponse:
+    jobs = Job.objects.visible_to(request.user).with_detail()
+    job = get_object_or_404(
+        jobs, pk=job_id, kind=Job.Kind.REVIEW, status=Job.Status.COMPLETED, pruned_at=None
+    )
+    render_export, content_type = EXPORTS[fmt]
+    response = HttpResponse(render_export(job.report.result), content_type=content_type)
+    response["Content-Disposition"] = f'attachment; filename="review-{job.pk}.{fmt}"'
+    return response

@@ -179,6 +179,7 @@ JOB_BUDGET_SECONDS = {
     "review_recall": env_int("JOB_BUDGET_REVIEW_RECALL", 1800),
     "review_precision": env_int("JOB_BUDGET_REVIEW_PRECISION", 1200),
     "deep_dive": env_int("JOB_BUDGET_DEEP_DIVE", 600),
+    "import": env_int("JOB_BUDGET_IMPORT", 900),
 }
 # Progress is written at most this often, so a chatty engine cannot flood the database.
 JOB_PROGRESS_MIN_INTERVAL = float(env("JOB_PROGRESS_MIN_INTERVAL", "1.0"))
@@ -267,3 +268,21 @@ JOB_NOTIFY_AFTER_SECONDS = env_int("JOB_NOTIFY_AFTER_SECONDS", 120)
 # the queue's own task records are kept this long.
 JOB_RESULT_RETENTION_DAYS = env_int("JOB_RESULT_RETENTION_DAYS", 180)
 QUEUE_RECORD_RETENTION_DAYS = env_int("QUEUE_RECORD_RETENTION_DAYS", 14)
+
+# Uploads: reference files for the library, and PDFs or JATS XML for deep dives.
+UPLOAD_MAX_BYTES = env_int("UPLOAD_MAX_BYTES", 20 * 1024 * 1024)
+FILE_UPLOAD_MAX_MEMORY_SIZE = UPLOAD_MAX_BYTES
+PDF_MAX_PAGES = env_int("PDF_MAX_PAGES", 200)
+
+# Live PubMed (NCBI E-utilities). NCBI allows 3 requests a second, 10 with an API key; the
+# limit is held across every worker process.
+NCBI_BASE_URL = env("NCBI_BASE_URL", "https://eutils.ncbi.nlm.nih.gov/entrez/eutils/")
+NCBI_API_KEY = env("NCBI_API_KEY")
+NCBI_EMAIL = env("NCBI_EMAIL")
+NCBI_TOOL = env("NCBI_TOOL", "reviewsite")
+NCBI_REQUESTS_PER_SECOND = float(env("NCBI_REQUESTS_PER_SECOND") or (10 if NCBI_API_KEY else 3))
+
+# Optional language-model synthesis (an OpenAI-compatible chat-completions endpoint).
+LLM_BASE_URL = env("LLM_BASE_URL")
+LLM_API_KEY = env("LLM_API_KEY")
+LLM_MODEL = env("LLM_MODEL")

@@ -11,7 +11,7 @@ from jobs.research.eutils import (
 from jobs.research.exports import to_bibtex, to_json, to_markdown, to_ris
 from jobs.research.fulltext import FullText, FullTextError, text_from_jats, text_from_pdf
 from jobs.research.index import SearchIndex
-from jobs.research.library import InMemoryLibrary, Library
+from jobs.research.library import CombinedLibrary, InMemoryLibrary, Library
 from jobs.research.llm import LlmClient, LlmError, synthesise
 from jobs.research.progress import ProgressCallback, ignore_progress
 from jobs.research.pubmed_xml import (
@@ -37,6 +37,7 @@ from jobs.research.version import ENGINE_VERSION
 __all__ = [
     "ENGINE_VERSION",
     "AbstractSection",
+    "CombinedLibrary",
     "DeepDiveRequest",
     "DeepDiveResult",
     "EutilsClient",

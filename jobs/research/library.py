@@ -42,3 +42,31 @@ class InMemoryLibrary:
 
     def __len__(self) -> int:
         return len(self._records)
+
+
+class CombinedLibrary:
+    """Several libraries searched as one: results merged by PMID, best score kept."""
+
+    def __init__(self, *libraries: Library) -> None:
+        self.libraries = libraries
+
+    def search(self, query: str, k: int) -> list[tuple[str, float]]:
+        """The k best (pmid, score) pairs across the libraries, best first."""
+        best: dict[str, float] = {}
+        for library in self.libraries:
+            for pmid, score in library.search(query, k):
+                best[pmid] = max(score, best.get(pmid, score))
+        return sorted(best.items(), key=lambda item: (-item[1], item[0]))[:k]
+
+    def get_many(self, pmids: Sequence[str]) -> dict[str, PaperRecord]:
+        """The records for the PMIDs that exist, the first library that has one winning."""
+        found: dict[str, PaperRecord] = {}
+        for library in self.libraries:
+            missing = [pmid for pmid in pmids if pmid not in found]
+            if not missing:
+                break
+            found.update(library.get_many(missing))
+        return found
+
+    def __len__(self) -> int:
+        return sum(len(library) for library in self.libraries)

@@ -77,6 +77,20 @@ RECENCY_DECAY_PER_YEAR = 0.1
 MAX_ANCHORS = 4
 SUMMARY_FINDINGS = 5
 PUBMED_URL = "https://pubmed.ncbi.nlm.nih.gov/{pmid}/"
+
+
+def pmid_order(pmid: str) -> tuple[bool, int, str]:
+    """Sort key: real PMIDs numerically, then imported references' synthetic ids by name."""
+    return (not pmid.isdigit(), int(pmid) if pmid.isdigit() else 0, pmid)
+
+
+def paper_url(record: PaperRecord) -> str:
+    """Where a reader finds the paper: PubMed for a PMID, else its DOI, else nothing."""
+    if record.pmid.isdigit():
+        return PUBMED_URL.format(pmid=record.pmid)
+    return f"https://doi.org/{record.doi}" if record.doi else ""
+
+
 SUMMARY_KINDS = ("RESULTS", "CONCLUSIONS")
 # Check tags and study-design headings describe nearly every paper, so they expand nothing.
 UNINFORMATIVE_MESH = frozenset(
@@ -494,7 +508,7 @@ def _expansion_queries(
     """Searches for MeSH terms and keywords that recur among the best papers found so far."""
     seeds = sorted(
         candidates.values(),
-        key=lambda c: (-max(c.query_scores.values(), default=0.0), int(c.record.pmid)),
+        key=lambda c: (-max(c.query_scores.values(), default=0.0), pmid_order(c.record.pmid)),
     )[:EXPANSION_SEED_PAPERS]
     counts: Counter[str] = Counter()
     shown: dict[str, str] = {}
@@ -542,7 +556,7 @@ def _deduplicate(candidates: dict[str, _Candidate]) -> tuple[list[_Candidate], i
         key=lambda c: (
             not c.record.abstract,
             -max(c.query_scores.values(), default=0.0),
-            int(c.record.pmid),
+            pmid_order(c.record.pmid),
         ),
     )
     seen: set[str] = set()
@@ -557,7 +571,7 @@ def _deduplicate(candidates: dict[str, _Candidate]) -> tuple[list[_Candidate], i
             continue
         seen |= keys
         kept.append(candidate)
-    return sorted(kept, key=lambda c: int(c.record.pmid)), len(candidates) - len(kept)
+    return sorted(kept, key=lambda c: pmid_order(c.record.pmid)), len(candidates) - len(kept)
 
 
 def _weights(preference: str, *, has_molecule: bool) -> dict[str, float]:
@@ -612,7 +626,7 @@ def _rank(
             molecule_match=round(molecule_score, 4),
             overall=round(overall, 4),
         )
-    return sorted(pool, key=lambda c: (-c.scores.overall, int(c.record.pmid)))  # type: ignore[union-attr]
+    return sorted(pool, key=lambda c: (-c.scores.overall, pmid_order(c.record.pmid)))  # type: ignore[union-attr]
 
 
 def _prepare(candidate: _Candidate) -> None:
@@ -683,7 +697,7 @@ def _analyse(
         authors=record.authors,
         doi=record.doi,
         pmcid=record.pmcid,
-        url=PUBMED_URL.format(pmid=record.pmid),
+        url=paper_url(record),
         publication_types=record.publication_types,
         summary=summary,
         fact_anchors=tuple(anchors),

@@ -58,6 +58,7 @@ def test_generate_review_accepts_json_and_answers_202(client, project):
         "molecule": "remdesivir",
         "preference": "recall",
         "full_text_only": True,
+        "source": "library",
     }
 
 

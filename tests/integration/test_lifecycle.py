@@ -31,6 +31,7 @@ def test_create_review_stores_inputs_and_enqueues_on_commit(
         "molecule": "atorvastatin",
         "preference": "recall",
         "full_text_only": False,
+        "source": "library",
     }
     assert queue.queue_size() == 1  # the doorbell, carrying only the id
 
