@@ -42,6 +42,34 @@ class ApiClient:
         except urllib.error.HTTPError as error:
             return error.code, json.loads(error.read())
 
+    def upload(self, path: str, fields: dict, filename: str, content: bytes) -> tuple[int, dict]:
+        """POST a multipart form with one file, as a browser or curl -F would."""
+        boundary = "reviewsite-test-boundary"
+        parts = [
+            f'--{boundary}\r\nContent-Disposition: form-data; name="{k}"\r\n\r\n{v}\r\n'.encode()
+            for k, v in fields.items()
+        ]
+        parts.append(
+            f'--{boundary}\r\nContent-Disposition: form-data; name="file"; filename="{filename}"'
+            "\r\nContent-Type: application/octet-stream\r\n\r\n".encode()
+            + content
+            + f"\r\n--{boundary}--\r\n".encode()
+        )
+        request = urllib.request.Request(
+            self.base_url + path,
+            method="POST",
+            data=b"".join(parts),
+            headers={
+                "Authorization": f"Bearer {self.key}",
+                "Content-Type": f"multipart/form-data; boundary={boundary}",
+            },
+        )
+        try:
+            with urllib.request.urlopen(request, timeout=10) as response:
+                return response.status, json.loads(response.read())
+        except urllib.error.HTTPError as error:
+            return error.code, json.loads(error.read())
+
     def status(self, job_id: str) -> dict:
         return self.call("GET", f"/jobs/{job_id}/status")[1]
 
@@ -258,3 +286,37 @@ def test_a_killed_cluster_loses_neither_its_running_nor_its_waiting_job(
             func="jobs.tasks.run_job", args=(job_id,), result="completed"
         ).count()
         assert completions == 1, job_id
+
+
+@pytest.mark.parametrize(
+    ("path", "filename"),
+    [
+        ("/library-import-async", "asthma.ris"),
+        ("/library-import-async", "asthma.bib"),
+        ("/deep-dive-async", "trial.pdf"),
+    ],
+)
+def test_uploads_go_through_the_job_system_with_visible_progress(api, start_worker, path, filename):
+    from tests.pdfs import PAGES, make_pdf
+
+    start_worker(JOB_STAGE_DELAY_SECONDS="0.3")
+    if filename.endswith(".pdf"):
+        content = make_pdf(PAGES)
+    else:
+        content = (
+            Path(__file__).parent.parent / "fixtures/depth/references" / filename
+        ).read_bytes()
+    code, body = api.upload(path, {"project_id": api.project.pk}, filename, content)
+    assert code == 202, body
+    job_id = body["job_id"]
+    seen = wait_for(
+        lambda: (
+            (s := api.status(job_id))["status"] == "processing" and 0 < s["progress"] < 100 and s
+        ),
+        timeout=60,
+        interval=0.1,
+        message="no progress was visible while the job ran",
+    )
+    assert seen["stage"]
+    body = finished(api, job_id)
+    assert body["status"] == "completed", body
