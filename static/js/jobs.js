@@ -1,5 +1,6 @@
 // Job pages: a ticking elapsed time, and polls that back off and say "reconnecting" when the
-// server can't be reached, recovering on their own once it answers again.
+// server can't be reached, recovering on their own once it answers again. Like the polls, the
+// retries wait while the tab is hidden and go out at once when it is shown again.
 (function () {
   "use strict";
 
@@ -28,10 +29,20 @@
     quiet.dataset.retryUrl = url;
     el.replaceWith(quiet);
     setTimeout(function () {
-      if (!document.body.contains(quiet)) return;
-      htmx.ajax("GET", url, { source: quiet, target: quiet, swap: "outerHTML" });
+      if (document.visibilityState === "visible") retry(quiet);
     }, delay * 1000);
   }
+
+  function retry(quiet) {
+    if (!document.body.contains(quiet)) return;
+    htmx.ajax("GET", quiet.dataset.retryUrl, { source: quiet, target: quiet, swap: "outerHTML" });
+  }
+
+  document.addEventListener("visibilitychange", function () {
+    if (document.visibilityState !== "visible") return;
+    var quiet = document.querySelector("#job-status.stale");
+    if (quiet) retry(quiet);
+  });
 
   function onFailure(event) {
     var el = event.detail.elt;

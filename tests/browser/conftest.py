@@ -1,45 +1,37 @@
 """Chromium driven by Playwright against the live server, with a real worker behind it."""
 
-import os
 from pathlib import Path
 
 import pytest
 from django.core.management import call_command
 
 from tests.browser.support import CHROMIUM, CHROMIUM_ARGS, expect, skip_reason
-from tests.conftest import make_project, make_user
 
 LIBRARY = Path(__file__).parent.parent / "fixtures" / "pubmed" / "sample_baseline.xml"
 SKIP_REASON = skip_reason()
 
 
-@pytest.fixture(autouse=True)
+@pytest.fixture(scope="module", autouse=True)
 def _browser_available():
     if SKIP_REASON:
         pytest.skip(SKIP_REASON)
 
 
-@pytest.fixture(scope="package")
+@pytest.fixture(scope="module")
 def chromium():
-    """One browser for the folder; every test opens its own contexts in it."""
+    """One browser per module; every test opens its own contexts in it."""
     from playwright.sync_api import sync_playwright
 
-    # Playwright's sync API keeps an event loop running in this thread, which Django would
-    # otherwise take for async code and refuse the ORM calls the tests make. Only for this folder.
-    previous = os.environ.get("DJANGO_ALLOW_ASYNC_UNSAFE")
-    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
     expect.set_options(timeout=10_000)
-    playwright = sync_playwright().start()
-    browser = playwright.chromium.launch(
-        executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS
-    )
-    yield browser
-    browser.close()
-    playwright.stop()
-    if previous is None:
-        os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
-    else:
-        os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = previous
+    with pytest.MonkeyPatch.context() as patch, sync_playwright() as playwright:
+        # Playwright's sync API keeps an event loop running in this thread, which Django would
+        # take for async code and so refuse the tests' ORM calls; only while the browser is up.
+        patch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+        browser = playwright.chromium.launch(
+            executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS
+        )
+        yield browser
+        browser.close()
 
 
 @pytest.fixture
@@ -58,17 +50,13 @@ def open_page(chromium, live_server):
         context.close()
 
 
+@pytest.fixture(autouse=True)
+def _quick_polls(settings):
+    settings.JOB_POLL_SECONDS = 1
+
+
 @pytest.fixture
 def library(settings, tmp_path, transactional_db):
     """The sample library, imported where both this process and the worker look for it."""
     settings.DATA_DIR = tmp_path
-    settings.JOB_POLL_SECONDS = 1
     call_command("import_pubmed", str(LIBRARY), verbosity=0)
-
-
-@pytest.fixture
-def researcher(library):
-    """A user with a project of their own, and the sample library to search."""
-    user = make_user()
-    user.project = make_project(user, name="COVID-19 therapies")
-    return user

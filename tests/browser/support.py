@@ -1,6 +1,5 @@
 """What the browser tests share: Debian's Chromium, the screen sizes, and a person's steps."""
 
-import importlib.util
 import re
 import time
 from pathlib import Path
@@ -9,9 +8,9 @@ import pytest
 
 from tests.conftest import PASSWORD
 
-if importlib.util.find_spec("playwright"):
+try:
     from playwright.sync_api import expect
-else:  # the tests are skipped; see skip_reason()
+except ImportError:  # the tests are skipped; see skip_reason()
     expect = None
 
 CHROMIUM = Path("/usr/bin/chromium")

@@ -41,32 +41,34 @@ STALE = re.compile(r"\bstale\b")
 
 @pytest.mark.worker
 def test_a_review_started_from_the_project_page_rises_to_its_report_without_a_reload(
-    researcher, open_page, start_worker
+    user, project, library, open_page, start_worker
 ):
     start_worker(JOB_STAGE_DELAY_SECONDS="0.4")
     page = open_page(DESKTOP)
-    log_in(page, researcher)
+    log_in(page, user)
 
-    start_review(page, researcher.project)
+    start_review(page, project)
     expect(page.get_by_role("heading", name=f"Literature review: {OBJECTIVE}")).to_be_visible()
     navigations = []
     page.on("framenavigated", lambda frame: navigations.append(frame.url))
     page.evaluate(RECORD_PROGRESS)
 
     expect_report(page)
+    assert navigations == []
     seen = page.evaluate("window.progressSeen")
     bar_values = [value for value in seen if value is not None]
     assert bar_values == sorted(bar_values), seen
     assert len({value for value in bar_values if 0 < value < 100}) >= 2, seen
     assert seen[-1] is None, seen
-    assert navigations == []
 
 
-def test_a_hidden_tab_makes_no_status_requests_and_asks_at_once_when_shown(researcher, open_page):
+def test_a_hidden_tab_makes_no_status_requests_and_asks_at_once_when_shown(
+    user, project, open_page
+):
     # No worker: the job stays queued, so the page keeps polling for as long as the test needs.
-    job = make_job(project=researcher.project)
+    job = make_job(project=project)
     page = open_page(DESKTOP)
-    log_in(page, researcher)
+    log_in(page, user)
     polls = []
     page.on("request", lambda request: is_status_poll(request.url) and polls.append(request))
     # The page's timers run on a clock the test moves by hand, so "a few poll intervals" is
@@ -95,14 +97,46 @@ def test_a_hidden_tab_makes_no_status_requests_and_asks_at_once_when_shown(resea
     expect(status.locator(".badge")).to_have_text("Queued")
 
 
+def test_a_tab_that_lost_the_server_while_hidden_waits_and_reconnects_at_once_when_shown(
+    user, project, open_page
+):
+    job = make_job(project=project)
+    page = open_page(DESKTOP)
+    log_in(page, user)
+    polls = []
+    page.on("request", lambda request: is_status_poll(request.url) and polls.append(request))
+    page.clock.install()
+    page.clock.pause_at(page.evaluate("Date.now()") + 1_000)
+    page.goto(job.get_absolute_url())
+    status = page.locator("#job-status")
+    page.route("**/partial**", lambda route: route.abort("connectionrefused"))
+    with page.expect_event("requestfailed", lambda request: is_status_poll(request.url)):
+        page.clock.run_for(1_000)
+    expect(status).to_have_class(STALE)
+
+    page.evaluate(SET_VISIBILITY, "hidden")
+    polls.clear()
+    page.clock.run_for(120_000)  # two minutes in the background, the server still away
+    page.wait_for_timeout(500)  # a window for any request those timers started to show up
+    assert polls == []
+
+    page.unroute("**/partial**")
+    with page.expect_request(lambda request: is_status_poll(request.url), timeout=2_000):
+        page.evaluate(SET_VISIBILITY, "visible")
+    page.clock.resume()  # lets the answer settle in
+    expect(status).not_to_have_class(STALE)
+    expect(page.get_by_text("Reconnecting…")).to_be_hidden()
+    expect(status.locator(".badge")).to_have_text("Queued")
+
+
 @pytest.mark.worker
 def test_an_unreachable_server_shows_reconnecting_and_the_page_recovers_by_itself(
-    researcher, open_page, start_worker
+    user, project, library, open_page, start_worker
 ):
-    start_worker(JOB_STAGE_DELAY_SECONDS="0.6")
+    start_worker(JOB_STAGE_DELAY_SECONDS="0.8")
     page = open_page(DESKTOP)
-    log_in(page, researcher)
-    start_review(page, researcher.project)
+    log_in(page, user)
+    start_review(page, project)
     status = page.locator("#job-status")
     expect(status).to_have_attribute("data-status", "processing", timeout=JOB_TIMEOUT_MS)
     page.evaluate(RECORD_PROGRESS)
@@ -120,20 +154,21 @@ def test_an_unreachable_server_shows_reconnecting_and_the_page_recovers_by_itsel
     page.unroute("**/partial**")
     expect(status).not_to_have_class(STALE)
     expect(reconnecting).to_be_hidden()
+    expect(status.locator("progress")).to_be_visible()  # back while the job still runs
     expect_report(page)
     bar_values = [value for value in page.evaluate("window.progressSeen") if value is not None]
     assert bar_values == sorted(bar_values)
 
 
 @pytest.mark.worker
-def test_polling_stops_once_the_job_is_finished(researcher, open_page, start_worker):
+def test_polling_stops_once_the_job_is_finished(user, project, library, open_page, start_worker):
     start_worker(JOB_STAGE_DELAY_SECONDS="0.2")
     page = open_page(DESKTOP)
-    log_in(page, researcher)
+    log_in(page, user)
     polls = []
     page.on("request", lambda request: is_status_poll(request.url) and polls.append(request))
 
-    start_review(page, researcher.project)
+    start_review(page, project)
     expect_report(page)
     assert polls, "the report should have arrived through a poll"
     expect(page.locator("#job-status")).not_to_have_attribute("hx-get", re.compile(".*"))

@@ -24,19 +24,19 @@ JOB_LINK = f"Literature review: {OBJECTIVE}"
 
 
 def test_a_job_keeps_running_after_the_browser_closes_and_is_found_from_a_phone(
-    researcher, open_page, start_worker
+    user, project, library, open_page, start_worker
 ):
     start_worker(JOB_STAGE_DELAY_SECONDS="0.6")
     desktop = open_page(DESKTOP)
-    log_in(desktop, researcher)
-    job_path = start_review(desktop, researcher.project)
+    log_in(desktop, user)
+    job_path = start_review(desktop, project)
     expect(desktop.locator("#job-status")).to_have_attribute(
         "data-status", "processing", timeout=JOB_TIMEOUT_MS
     )
     desktop.context.close()
 
     phone = open_page(PHONE)
-    log_in(phone, researcher)
+    log_in(phone, user)
     running = card(phone, "Running now")
     expect(running.get_by_role("link", name=JOB_LINK)).to_be_visible()
     expect(running.locator(".job-row .badge")).to_have_text("Processing")
@@ -57,17 +57,19 @@ def test_a_job_keeps_running_after_the_browser_closes_and_is_found_from_a_phone(
     expect_report(phone)
 
 
-def test_the_finished_report_on_a_desktop_and_on_a_phone(researcher, open_page, start_worker):
+def test_the_finished_report_on_a_desktop_and_on_a_phone(
+    user, project, library, open_page, start_worker
+):
     start_worker()
     ARTIFACTS.mkdir(exist_ok=True)
     desktop = open_page(DESKTOP)
-    log_in(desktop, researcher)
-    job_path = start_review(desktop, researcher.project)
+    log_in(desktop, user)
+    job_path = start_review(desktop, project)
     expect_report(desktop)
     desktop.screenshot(path=ARTIFACTS / "report-desktop.png", full_page=True)
 
     phone = open_page(PHONE)
-    log_in(phone, researcher)
+    log_in(phone, user)
     phone.goto(job_path)
     expect_report(phone)
     phone.screenshot(path=ARTIFACTS / "report-phone.png", full_page=True)
