@@ -153,10 +153,11 @@ class Worker:
         self.process.wait(10)
 
     def stop(self) -> None:
+        """Stop as an operator would: SIGTERM to the cluster, which stops its own workers."""
         if self.process and self.process.poll() is None:
-            os.killpg(self.process.pid, signal.SIGTERM)
+            self.process.terminate()
             try:
-                self.process.wait(3)
+                self.process.wait(10)
             except subprocess.TimeoutExpired:
                 self.kill()
         self.log.close()
