@@ -79,6 +79,11 @@ SUMMARY_FINDINGS = 5
 PUBMED_URL = "https://pubmed.ncbi.nlm.nih.gov/{pmid}/"
 
 
+def plural(count: int, one: str, many: str) -> str:
+    """'1 search', '3 searches'."""
+    return f"{count:,} {one if count == 1 else many}"
+
+
 def pmid_order(pmid: str) -> tuple[bool, int, str]:
     """Sort key: real PMIDs numerically, then imported references' synthetic ids by name."""
     return (not pmid.isdigit(), int(pmid) if pmid.isdigit() else 0, pmid)
@@ -767,7 +772,7 @@ def _relevance(
     parts.append(evidence)
     if record.year is not None:
         parts.append(f"published {record.year}")
-    parts.append(f"found by {matched} of {searches} searches")
+    parts.append(f"found by {matched} of {plural(searches, 'search', 'searches')}")
     text = "; ".join(parts)
     return text[:1].upper() + text[1:] + "."
 
@@ -804,16 +809,18 @@ def _executive_summary(
             (),
         )
     lines = [
-        f"{len(papers)} papers were analysed out of {pool_size:,} candidates found by "
-        f"{searches} searches of the library ({library_size:,} papers) for “{objective}”."
+        f"{plural(len(papers), 'paper was', 'papers were')} analysed out of "
+        f"{plural(pool_size, 'candidate', 'candidates')} found by "
+        f"{plural(searches, 'search', 'searches')} of the library ({library_size:,} papers) "
+        f"for “{objective}”."
     ]
     levels = Counter(p.evidence_label for p in papers)
     breakdown = []
     for level in LEVEL_ORDER:
         count = levels.get(level.label, 0)
         if count:
-            singular, plural = LEVEL_PLURALS[level.key]
-            breakdown.append(f"{count} {singular if count == 1 else plural}")
+            singular, plural_form = LEVEL_PLURALS[level.key]
+            breakdown.append(f"{count} {singular if count == 1 else plural_form}")
     lines.append(f"The evidence comprises {_join(breakdown)}.")
     years = sorted(p.year for p in papers if p.year is not None)
     if years:
