@@ -1,6 +1,8 @@
-// Job pages: a ticking elapsed time, and polls that back off and say "reconnecting" when the
-// server can't be reached, recovering on their own once it answers again. Like the polls, the
-// retries wait while the tab is hidden and go out at once when it is shown again.
+// Job pages: a ticking elapsed time; polls that skip while the tab is hidden and go out at once
+// when it is shown again; and polls that back off and say "reconnecting" when the server can't
+// be reached, recovering on their own once it answers again. Like the polls, the retries wait
+// while the tab is hidden and go out at once when it is shown again. (This lives here rather
+// than in hx-trigger filters because the Content Security Policy forbids eval.)
 (function () {
   "use strict";
 
@@ -38,10 +40,19 @@
     htmx.ajax("GET", quiet.dataset.retryUrl, { source: quiet, target: quiet, swap: "outerHTML" });
   }
 
+  document.addEventListener("htmx:beforeRequest", function (event) {
+    var el = event.detail.elt;
+    if (el && el.id === "job-status" && document.visibilityState === "hidden") {
+      event.preventDefault();
+    }
+  });
+
   document.addEventListener("visibilitychange", function () {
     if (document.visibilityState !== "visible") return;
     var quiet = document.querySelector("#job-status.stale");
-    if (quiet) retry(quiet);
+    if (quiet) return retry(quiet);
+    var polling = document.querySelector("#job-status[hx-get]");
+    if (polling) htmx.trigger(polling, "poll-now");
   });
 
   function onFailure(event) {

@@ -45,6 +45,11 @@ def test_a_review_started_from_the_project_page_rises_to_its_report_without_a_re
 ):
     start_worker(JOB_STAGE_DELAY_SECONDS="0.4")
     page = open_page(DESKTOP)
+    refused = []  # anything the Content Security Policy blocks shows up as a console error
+    page.on(
+        "console",
+        lambda message: "Content Security Policy" in message.text and refused.append(message.text),
+    )
     log_in(page, user)
 
     start_review(page, project)
@@ -60,6 +65,7 @@ def test_a_review_started_from_the_project_page_rises_to_its_report_without_a_re
     assert bar_values == sorted(bar_values), seen
     assert len({value for value in bar_values if 0 < value < 100}) >= 2, seen
     assert seen[-1] is None, seen
+    assert refused == []
 
 
 def test_a_hidden_tab_makes_no_status_requests_and_asks_at_once_when_shown(
