@@ -77,7 +77,7 @@ lint: install
 
 .PHONY: bench
 bench: install data
-	$(PY) bench/bench_engine.py
+	$(PY) bench/run.py $(BENCH_ARGS)
 
 .PHONY: clean
 clean:
