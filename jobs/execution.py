@@ -56,14 +56,15 @@ class ProgressReporter:
         self.worker = worker
         self.budget_seconds = budget_seconds
         self.started = time.monotonic()
-        self.last_write = 0.0
+        self.last_write = self.started
         self.last_percent = -1
 
     def __call__(self, stage: str, percent: int) -> None:
-        if time.monotonic() - self.started > self.budget_seconds:
-            raise JobTimedOut
         moment = time.monotonic()
-        if moment - self.last_write < settings.JOB_PROGRESS_MIN_INTERVAL and percent < 100:
+        if moment - self.started > self.budget_seconds:
+            raise JobTimedOut
+        # 100 % is written by job_complete; between writes only the budget is checked.
+        if percent >= 100 or moment - self.last_write < settings.JOB_PROGRESS_MIN_INTERVAL:
             return
         percent = max(percent, self.last_percent)
         self.last_write, self.last_percent = moment, percent

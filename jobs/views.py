@@ -35,17 +35,31 @@ from jobs.models import ApiToken, Job, Membership, Profile, Project, Role
 from jobs.research.exports import to_bibtex, to_json, to_markdown, to_ris
 
 
+def listed(user, ids: list) -> list[Job]:
+    """Rows for a list, in the order of `ids`, with what the list shows joined in one query."""
+    rows = {job.pk: job for job in Job.objects.for_member(user).for_list().filter(pk__in=ids)}
+    return [rows[pk] for pk in ids if pk in rows]
+
+
+def newest(user, jobs, limit: int) -> list[Job]:
+    """The newest jobs of a QuerySet: ids first from the job table alone (an index walk that
+    stops after `limit`, however many jobs there are), then those rows with their joins."""
+    return listed(user, list(jobs.order_by("-created_at").values_list("pk", flat=True)[:limit]))
+
+
 @require_GET
 @login_required
 def dashboard(request: HttpRequest) -> HttpResponse:
-    jobs = Job.objects.visible_to(request.user).with_permissions(request.user).for_list()
+    jobs = Job.objects.visible_to(request.user).order_by("-created_at").values_list("pk", flat=True)
+    active_ids, recent_ids = list(jobs.active()[:20]), list(jobs.finished()[:10])
+    rows = listed(request.user, active_ids + recent_ids)
     memberships = Membership.objects.filter(user=request.user).select_related("project")
     return render(
         request,
         "jobs/dashboard.html",
         {
-            "active_jobs": jobs.active()[:20],
-            "recent_jobs": jobs.finished()[:10],
+            "active_jobs": [job for job in rows if job.pk in set(active_ids)],
+            "recent_jobs": [job for job in rows if job.pk in set(recent_ids)],
             "memberships": memberships.order_by("project__name"),
             "project_form": ProjectForm(),
         },
@@ -74,7 +88,7 @@ def _project_page(
     context = {
         "project": project,
         "membership": membership,
-        "jobs": Job.objects.filter(project=project).with_permissions(request.user).for_list()[:50],
+        "jobs": newest(request.user, Job.objects.filter(project=project), 50),
         "members": project.memberships.select_related("user").order_by("role", "user__username"),
         "review_form": forms.get("review_form") or ReviewForm(),
         "deep_dive_form": forms.get("deep_dive_form") or DeepDiveForm(),
@@ -173,7 +187,7 @@ def _status_context(request: HttpRequest, job: Job, watch: int) -> dict:
 @require_GET
 @login_required
 def job_detail(request: HttpRequest, job_id: UUID) -> HttpResponse:
-    jobs = Job.objects.visible_to(request.user).with_detail().with_permissions(request.user)
+    jobs = Job.objects.for_member(request.user).with_detail()
     job = get_object_or_404(jobs.select_related("project", "creator"), pk=job_id)
     context = _status_context(request, job, watch=int(time.time()))
     return render(request, "jobs/job_detail.html", context)
@@ -182,7 +196,7 @@ def job_detail(request: HttpRequest, job_id: UUID) -> HttpResponse:
 @require_GET
 @login_required
 def job_status_partial(request: HttpRequest, job_id: UUID) -> HttpResponse:
-    jobs = Job.objects.visible_to(request.user).with_detail().with_permissions(request.user)
+    jobs = Job.objects.for_member(request.user).with_detail()
     job = get_object_or_404(jobs, pk=job_id)
     ops.count_poll()
     watch = request.GET.get("watch", "")
@@ -199,10 +213,12 @@ def job_status_partial(request: HttpRequest, job_id: UUID) -> HttpResponse:
 def job_list(request: HttpRequest) -> HttpResponse:
     projects = Project.objects.visible_to(request.user).order_by("name")
     filters = JobFilterForm(request.GET or None, projects=projects)
-    jobs = Job.objects.visible_to(request.user).with_permissions(request.user).for_list()
+    jobs = Job.objects.visible_to(request.user)
     if filters.is_valid():
         jobs = filters.apply(jobs)
-    page = Paginator(jobs, 25).get_page(request.GET.get("page"))
+    ids = jobs.order_by("-created_at").values_list("pk", flat=True)
+    page = Paginator(ids, 25).get_page(request.GET.get("page"))
+    page.object_list = listed(request.user, list(page.object_list))
     query = request.GET.copy()
     query.pop("page", None)
     return render(

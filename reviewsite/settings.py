@@ -216,7 +216,9 @@ Q_CLUSTER = {
     "max_attempts": 1,
     "ack_failures": True,
     "catch_up": False,
-    "save_limit": 500,
+    # Keep every task record (no trimming query after each task); prune_old_records removes
+    # them after QUEUE_RECORD_RETENTION_DAYS.
+    "save_limit": 0,
     "queue_limit": env_int("Q_WORKERS", 2) * 2,
     "label": "Background tasks",
     "poll": 0.2,
@@ -243,6 +245,11 @@ CACHES = {
     else {"BACKEND": "django.core.cache.backends.db.DatabaseCache", "LOCATION": "shared_cache"},
 }
 Q_CLUSTER["cache"] = "shared"
+# With Redis, sessions are read from it (a poll then costs no session query) and still written
+# to the database; logging out deletes both, so it takes effect at once everywhere.
+if REDIS_URL:
+    SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
+    SESSION_CACHE_ALIAS = "shared"
 # Staff always see /metrics; a scraper sends this token as a Bearer token.
 METRICS_TOKEN = env("METRICS_TOKEN")
 # A running job proves it is alive this often; the reaper treats a job whose heartbeat is

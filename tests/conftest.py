@@ -221,3 +221,11 @@ def queue(db):
     broker.purge_queue()
     yield broker
     broker.purge_queue()
+
+
+def poll_queries() -> int:
+    """Database queries a logged-in status poll costs: the user and the job, plus the session
+    unless sessions are read from the cache (as they are when Redis is configured)."""
+    from django.conf import settings
+
+    return 2 if settings.SESSION_ENGINE.endswith("cached_db") else 3
