@@ -24,6 +24,7 @@ from jobs import lifecycle
 from jobs.forms import DeepDiveForm, ImportForm, ProjectChoiceForm, ReviewForm
 from jobs.models import ApiToken, Job, Project
 from jobs.operations import count_poll, overview
+from jobs.polling import NotLoggedIn, poll_job
 
 TOKEN_TOUCH_SECONDS = 60
 
@@ -194,8 +195,19 @@ def status_payload(request: HttpRequest, job: Job) -> dict:
 
 
 @require_GET
-@api_view
+@csrf_exempt
 def job_status(request: HttpRequest, job_id: UUID) -> JsonResponse:
+    if "Authorization" in request.headers:
+        return api_view(_token_status)(request, job_id)
+    try:
+        job = poll_job(request, job_id)
+    except NotLoggedIn:
+        return json_error(401, "Log in, or send a personal API token as 'Bearer <token>'.")
+    count_poll()
+    return JsonResponse(status_payload(request, job))
+
+
+def _token_status(request: HttpRequest, job_id: UUID) -> JsonResponse:
     job = get_object_or_404(Job.objects.visible_to(request.user).with_detail(), pk=job_id)
     count_poll()
     return JsonResponse(status_payload(request, job))

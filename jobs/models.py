@@ -97,7 +97,11 @@ class JobQuerySet(models.QuerySet):
         cheapest read for the hot paths (it decides exactly as visible_to does)."""
         if not user.is_authenticated:
             return self.none()
-        return self.filter(project__memberships__user=user).annotate(
+        return self.for_member_id(user.pk)
+
+    def for_member_id(self, user_id) -> "JobQuerySet":
+        """for_member, from the user's id alone."""
+        return self.filter(project__memberships__user_id=user_id).annotate(
             can_edit=ExpressionWrapper(
                 Q(project__memberships__role__in=[Role.OWNER, Role.EDITOR]),
                 output_field=models.BooleanField(),

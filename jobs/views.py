@@ -14,7 +14,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.timezone import now
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
-from django_htmx.http import HttpResponseStopPolling
+from django_htmx.http import HttpResponseClientRedirect, HttpResponseStopPolling
 
 from jobs import lifecycle
 from jobs import operations as ops
@@ -32,6 +32,7 @@ from jobs.forms import (
     TokenForm,
 )
 from jobs.models import ApiToken, Job, Membership, Profile, Project, Role
+from jobs.polling import NotLoggedIn, poll_job
 from jobs.research.exports import to_bibtex, to_json, to_markdown, to_ris
 
 
@@ -194,10 +195,13 @@ def job_detail(request: HttpRequest, job_id: UUID) -> HttpResponse:
 
 
 @require_GET
-@login_required
 def job_status_partial(request: HttpRequest, job_id: UUID) -> HttpResponse:
-    jobs = Job.objects.for_member(request.user).with_detail()
-    job = get_object_or_404(jobs, pk=job_id)
+    try:
+        job = poll_job(request, job_id)
+    except NotLoggedIn:
+        login = redirect_to_login(request.get_full_path())
+        # An htmx poll would swap the login page into the status block: send the page there.
+        return HttpResponseClientRedirect(login.url) if request.htmx else login
     ops.count_poll()
     watch = request.GET.get("watch", "")
     watch = int(watch) if watch.isdigit() else int(time.time())

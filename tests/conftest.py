@@ -224,8 +224,8 @@ def queue(db):
 
 
 def poll_queries() -> int:
-    """Database queries a logged-in status poll costs: the user and the job, plus the session
-    unless sessions are read from the cache (as they are when Redis is configured)."""
+    """Database queries a logged-in status poll costs: the job with the member's account, plus
+    the session unless sessions are read from the cache (as they are when Redis is set)."""
     from django.conf import settings
 
-    return 2 if settings.SESSION_ENGINE.endswith("cached_db") else 3
+    return 1 if settings.SESSION_ENGINE.endswith("cached_db") else 2
