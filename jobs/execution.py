@@ -60,6 +60,8 @@ class ProgressReporter:
         self.last_percent = -1
 
     def __call__(self, stage: str, percent: int) -> None:
+        if settings.JOB_STAGE_DELAY_SECONDS:  # demos and tests slow every step down
+            time.sleep(settings.JOB_STAGE_DELAY_SECONDS)
         moment = time.monotonic()
         if moment - self.started > self.budget_seconds:
             raise JobTimedOut
@@ -72,8 +74,6 @@ class ProgressReporter:
             job_id=self.job_id, worker=self.worker, stage=stage_label(stage), percent=percent
         ):
             raise JobInterrupted
-        if settings.JOB_STAGE_DELAY_SECONDS:
-            time.sleep(settings.JOB_STAGE_DELAY_SECONDS)
 
 
 @contextmanager
