@@ -1,4 +1,6 @@
-"""Pages and htmx partials. Every job URL starts from Job.objects.visible_to(request.user)."""
+"""Pages and htmx partials. Every job URL reads jobs only through the membership check
+(Job.objects.visible_to / for_member, or poll_job for the status poll), so a job that isn't
+yours is a 404 everywhere."""
 
 import time
 from uuid import UUID
@@ -11,6 +13,7 @@ from django.core.paginator import Paginator
 from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.timezone import now
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -54,13 +57,14 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     jobs = Job.objects.visible_to(request.user).order_by("-created_at").values_list("pk", flat=True)
     active_ids, recent_ids = list(jobs.active()[:20]), list(jobs.finished()[:10])
     rows = listed(request.user, active_ids + recent_ids)
+    active = set(active_ids)
     memberships = Membership.objects.filter(user=request.user).select_related("project")
     return render(
         request,
         "jobs/dashboard.html",
         {
-            "active_jobs": [job for job in rows if job.pk in set(active_ids)],
-            "recent_jobs": [job for job in rows if job.pk in set(recent_ids)],
+            "active_jobs": [job for job in rows if job.pk in active],
+            "recent_jobs": [job for job in rows if job.pk not in active],
             "memberships": memberships.order_by("project__name"),
             "project_form": ProjectForm(),
         },
@@ -242,7 +246,10 @@ def job_delete(request: HttpRequest, job_id: UUID) -> HttpResponse:
         messages.error(request, "A job that is still running can't be deleted; cancel it first.")
         return redirect(job)
     messages.success(request, "Job deleted.")
-    return redirect(request.POST.get("next") or "job_list")
+    back = request.POST.get("next", "")
+    if url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()}):
+        return redirect(back)
+    return redirect("job_list")
 
 
 def _job_action(request: HttpRequest, job_id: UUID, action) -> HttpResponse:
@@ -274,7 +281,11 @@ def _retry(request: HttpRequest, job_id: UUID) -> HttpResponse:
         return json_error(403, "Viewers cannot retry jobs.")
     new = lifecycle.job_retry(job_id=job.pk, user=request.user)
     if new is None:
-        return json_error(409, "Only a failed or cancelled job can be retried.")
+        message = "Only a failed or cancelled job, or one whose result has expired, can be retried."
+        if wants_json(request):
+            return json_error(409, message)
+        messages.error(request, message)
+        return redirect(job)
     if wants_json(request):
         return JsonResponse(status_payload(request, new), status=202)
     return redirect(new)

@@ -139,3 +139,13 @@ def test_viewer_sees_no_actions(client, project):
     client.force_login(viewer)
     html = client.get("/jobs/").content.decode()
     assert "Retry</button>" not in html and "Delete</button>" not in html
+
+
+def test_delete_never_redirects_off_site(client, project):
+    done = make_job(project=project, status="completed")
+    client.force_login(project.owner)
+    response = client.post(f"/jobs/{done.pk}/delete", {"next": "https://evil.example/"})
+    assert response.url == "/jobs/"
+    other = make_job(project=project, status="failed")
+    response = client.post(f"/jobs/{other.pk}/delete", {"next": "/jobs/?status=failed"})
+    assert response.url == "/jobs/?status=failed"
