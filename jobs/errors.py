@@ -28,15 +28,15 @@ def _error(request: HttpRequest, status: int, message: str, template: str) -> Ht
 
 
 def bad_request(request: HttpRequest, exception=None) -> HttpResponse:
-    return _error(request, 400, "The request could not be understood.", "400.html")
+    return _error(request, 400, "The request could not be understood.", "error.html")
 
 
 def permission_denied(request: HttpRequest, exception=None) -> HttpResponse:
-    return _error(request, 403, "You may not do this.", "403.html")
+    return _error(request, 403, "You may not do this.", "error.html")
 
 
 def not_found(request: HttpRequest, exception=None) -> HttpResponse:
-    return _error(request, 404, "Not found.", "404.html")
+    return _error(request, 404, "Not found.", "error.html")
 
 
 def server_error(request: HttpRequest) -> HttpResponse:

@@ -8,7 +8,7 @@ from typing import Any
 
 from jobs.research.evidence import MESH_LEVELS, OBSERVATIONAL
 from jobs.research.progress import ProgressCallback, StageClock
-from jobs.research.records import PaperRecord
+from jobs.research.records import PaperRecord, jsonable
 from jobs.research.text import Sentence, content_stems, label_kind, split_sentences, words
 
 MAX_KEY_RESULTS = 60
@@ -413,7 +413,7 @@ class DeepDiveResult:
 
     def to_dict(self) -> dict[str, Any]:
         """A JSON-serialisable dict (lists, dicts, strings, numbers, None)."""
-        return _jsonable(self)
+        return jsonable(self)
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> DeepDiveResult:
@@ -451,17 +451,6 @@ class DeepDiveResult:
 
 
 _TUPLE_FIELDS = ("arms", "strengths", "limitations")
-
-
-def _jsonable(value: Any) -> Any:
-    """Dataclasses to dicts and tuples to lists, recursively."""
-    if hasattr(value, "__dataclass_fields__"):
-        return {name: _jsonable(getattr(value, name)) for name in value.__dataclass_fields__}
-    if isinstance(value, list | tuple):
-        return [_jsonable(v) for v in value]
-    if isinstance(value, dict):
-        return {str(k): _jsonable(v) for k, v in value.items()}
-    return value
 
 
 @dataclass(frozen=True)

@@ -101,3 +101,14 @@ class PaperRecord:
             chemicals=tuple(str(c) for c in data.get("chemicals", ())),
             keywords=tuple(str(k) for k in data.get("keywords", ())),
         )
+
+
+def jsonable(value: Any) -> Any:
+    """Dataclasses to dicts and tuples to lists, recursively: what to_dict methods return."""
+    if hasattr(value, "__dataclass_fields__"):
+        return {name: jsonable(getattr(value, name)) for name in value.__dataclass_fields__}
+    if isinstance(value, list | tuple):
+        return [jsonable(v) for v in value]
+    if isinstance(value, dict):
+        return {str(k): jsonable(v) for k, v in value.items()}
+    return value

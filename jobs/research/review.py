@@ -36,7 +36,7 @@ from jobs.research.evidence import (
 )
 from jobs.research.library import Library
 from jobs.research.progress import ProgressCallback, StageClock
-from jobs.research.records import PaperRecord
+from jobs.research.records import PaperRecord, jsonable
 from jobs.research.text import (
     STOPWORDS,
     Sentence,
@@ -289,7 +289,7 @@ class ReviewResult:
 
     def to_dict(self) -> dict[str, Any]:
         """A JSON-serialisable dict (lists, dicts, strings, numbers, booleans, None)."""
-        return _jsonable(self)
+        return jsonable(self)
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> ReviewResult:
@@ -309,17 +309,6 @@ class ReviewResult:
             year_distribution={str(k): int(v) for k, v in data["year_distribution"].items()},
             diagnostics=ReviewDiagnostics.from_dict(data["diagnostics"]),
         )
-
-
-def _jsonable(value: Any) -> Any:
-    """Dataclasses to dicts and tuples to lists, recursively."""
-    if hasattr(value, "__dataclass_fields__"):
-        return {name: _jsonable(getattr(value, name)) for name in value.__dataclass_fields__}
-    if isinstance(value, list | tuple):
-        return [_jsonable(v) for v in value]
-    if isinstance(value, dict):
-        return {str(k): _jsonable(v) for k, v in value.items()}
-    return value
 
 
 @dataclass(frozen=True)
