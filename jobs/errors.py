@@ -21,22 +21,22 @@ def wants_json(request: HttpRequest) -> bool:
     )
 
 
-def _error(request: HttpRequest, status: int, message: str, template: str) -> HttpResponse:
+def _error(request: HttpRequest, status: int, message: str) -> HttpResponse:
     if wants_json(request):
         return JsonResponse({"error": message}, status=status)
-    return render(request, template, {"message": message}, status=status)
+    return render(request, "error.html", {"message": message}, status=status)
 
 
 def bad_request(request: HttpRequest, exception=None) -> HttpResponse:
-    return _error(request, 400, "The request could not be understood.", "error.html")
+    return _error(request, 400, "The request could not be understood.")
 
 
 def permission_denied(request: HttpRequest, exception=None) -> HttpResponse:
-    return _error(request, 403, "You may not do this.", "error.html")
+    return _error(request, 403, "You may not do this.")
 
 
 def not_found(request: HttpRequest, exception=None) -> HttpResponse:
-    return _error(request, 404, "Not found.", "error.html")
+    return _error(request, 404, "Not found.")
 
 
 def server_error(request: HttpRequest) -> HttpResponse:
