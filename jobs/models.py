@@ -196,6 +196,7 @@ class Job(models.Model):
 
     class Meta:
         ordering = ["-created_at"]
+        # Added by migration 0003 without locking the table on PostgreSQL.
         indexes = [
             models.Index(fields=["project", "-created_at"], name="job_project_recent"),
             models.Index(fields=["creator", "-created_at"], name="job_creator_recent"),

@@ -60,3 +60,11 @@ def test_queue_settings_never_rerun_a_task_for_ever():
     assert q["timeout"] < q["retry"]
     assert q["timeout"] > max(settings.JOB_BUDGET_SECONDS.values())
     assert q["max_attempts"] == 1 and q["ack_failures"] is True
+
+
+def test_the_job_indexes_exist(db):
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        names = set(connection.introspection.get_constraints(cursor, "jobs_job"))
+    assert {"job_project_recent", "job_creator_recent", "job_active_heartbeat"} <= names
