@@ -62,8 +62,9 @@ run: demo
 	@echo "Starting the web server on http://$(HOST):$(PORT)/ and one worker. Ctrl-C stops both."
 	@export DEBUG=$${DEBUG:-1}; \
 	$(PY) manage.py qcluster & worker=$$!; \
-	trap 'kill -INT $$worker 2>/dev/null; wait $$worker 2>/dev/null' EXIT; \
-	$(PY) manage.py runserver --noreload $(HOST):$(PORT)
+	$(PY) manage.py runserver --noreload $(HOST):$(PORT) & web=$$!; \
+	trap 'kill -TERM $$web $$worker 2>/dev/null; wait' INT TERM EXIT; \
+	wait -n
 
 .PHONY: test
 test: install
