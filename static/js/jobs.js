@@ -55,6 +55,46 @@
     if (polling) htmx.trigger(polling, "poll-now");
   });
 
+  // Optional browser notifications: a button offers them while a job runs; when the job
+  // finishes while this tab is open but another window has the focus, the browser says so.
+  var FINISHED = { completed: "is ready", failed: "could not be finished", cancelled: "was cancelled" };
+  var wasActive = false;
+
+  function offerNotifications(root) {
+    var status = root.querySelector ? root.querySelector("#job-status[hx-get]") : null;
+    if (!status || !("Notification" in window) || Notification.permission !== "default") return;
+    if (status.querySelector("[data-notify]")) return;
+    var button = document.createElement("button");
+    button.type = "button";
+    button.className = "secondary";
+    button.dataset.notify = "";
+    button.textContent = "Notify me in this browser when it's done";
+    button.addEventListener("click", function () {
+      Notification.requestPermission().then(function () { button.remove(); });
+    });
+    status.appendChild(button);
+  }
+
+  document.addEventListener("htmx:beforeSwap", function (event) {
+    var old = event.detail.elt;
+    if (old && old.id === "job-status") wasActive = old.hasAttribute("hx-get");
+  });
+
+  document.addEventListener("htmx:afterSettle", function (event) {
+    var status = document.getElementById("job-status");
+    if (!status) return;
+    offerNotifications(document);
+    var outcome = FINISHED[status.dataset.status];
+    if (!outcome || !wasActive || document.hasFocus()) return;
+    wasActive = false;
+    if ("Notification" in window && Notification.permission === "granted") {
+      new Notification("Your " + (status.dataset.kind || "job") + " " + outcome, {
+        body: document.title, tag: "job-" + status.dataset.job,
+      });
+    }
+  });
+  document.addEventListener("DOMContentLoaded", function () { offerNotifications(document); });
+
   function onFailure(event) {
     var el = event.detail.elt;
     if (!el || el.id !== "job-status") return;

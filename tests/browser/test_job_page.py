@@ -182,3 +182,36 @@ def test_polling_stops_once_the_job_is_finished(user, project, library, open_pag
     polls_when_finished = len(polls)
     page.wait_for_timeout(4_000)  # four poll intervals, watching for requests that should not come
     assert len(polls) == polls_when_finished
+
+
+# The operating system's notification centre is the world outside the browser: a stand-in
+# records what would reach it, and says the person has (or has not yet) answered the prompt.
+NOTIFICATIONS = """(() => {
+  window.shown = [];
+  window.asked = 0;
+  let permission = '%s';
+  window.Notification = class {
+    constructor(title, options) { window.shown.push({title: title, tag: options.tag}); }
+    static get permission() { return permission; }
+    static requestPermission() { window.asked += 1; permission = 'granted'; return Promise.resolve('granted'); }
+  };
+  document.hasFocus = () => false;  // the person is working in another window
+})();"""
+
+
+@pytest.mark.worker
+def test_a_finished_job_notifies_a_tab_that_is_open_but_not_in_focus(
+    user, project, library, open_page, start_worker
+):
+    start_worker(JOB_STAGE_DELAY_SECONDS="0.4")
+    page = open_page(DESKTOP)
+    page.add_init_script(NOTIFICATIONS % "default")
+    log_in(page, user)
+    start_review(page, project)
+    offer = page.get_by_role("button", name="Notify me in this browser when it's done")
+    offer.click()
+    expect(offer).to_have_count(0)
+    expect_report(page)
+    assert page.evaluate("window.asked") == 1
+    shown = page.evaluate("window.shown")
+    assert [n["title"] for n in shown] == ["Your literature review is ready"]
