@@ -193,7 +193,11 @@ NOTIFICATIONS = """(() => {
   window.Notification = class {
     constructor(title, options) { window.shown.push({title: title, tag: options.tag}); }
     static get permission() { return permission; }
-    static requestPermission() { window.asked += 1; permission = 'granted'; return Promise.resolve('granted'); }
+    static requestPermission() {
+      window.asked += 1;
+      permission = 'granted';
+      return Promise.resolve('granted');
+    }
   };
   document.hasFocus = () => false;  // the person is working in another window
 })();"""
