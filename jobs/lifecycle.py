@@ -3,7 +3,6 @@ it may start in, so two workers (or a worker and a user) racing can never both w
 
 import hashlib
 import json
-import logging
 from datetime import timedelta
 from functools import partial
 from uuid import UUID
@@ -16,7 +15,6 @@ from django_q.tasks import async_task
 
 from jobs.models import DeepDiveAnalysis, Job, LibraryImport, Project, Report
 
-log = logging.getLogger(__name__)
 
 RUN_TASK = "jobs.tasks.run_job"
 
