@@ -15,7 +15,6 @@ from django_q.tasks import async_task
 
 from jobs.models import DeepDiveAnalysis, Job, LibraryImport, Project, Report
 
-
 RUN_TASK = "jobs.tasks.run_job"
 
 
