@@ -39,6 +39,21 @@ SET_VISIBILITY = """(state) => {
 STALE = re.compile(r"\bstale\b")
 
 
+def queued_job_on_a_paused_clock(user, project, open_page):
+    """A queued job's page (no worker, so it polls for as long as the test needs) whose timers
+    run on a clock the test moves by hand: "a few poll intervals" is then exact, and a poll seen
+    while the clock stands still cannot have come from the timer. Also the polls it sends."""
+    job = make_job(project=project)
+    page = open_page(DESKTOP)
+    log_in(page, user)
+    polls = []
+    page.on("request", lambda request: is_status_poll(request.url) and polls.append(request))
+    page.clock.install()
+    page.clock.pause_at(page.evaluate("Date.now()") + 1_000)
+    page.goto(job.get_absolute_url())
+    return page, page.locator("#job-status"), polls
+
+
 @pytest.mark.worker
 def test_a_review_started_from_the_project_page_rises_to_its_report_without_a_reload(
     user, project, library, open_page, start_worker
@@ -71,18 +86,7 @@ def test_a_review_started_from_the_project_page_rises_to_its_report_without_a_re
 def test_a_hidden_tab_makes_no_status_requests_and_asks_at_once_when_shown(
     user, project, open_page
 ):
-    # No worker: the job stays queued, so the page keeps polling for as long as the test needs.
-    job = make_job(project=project)
-    page = open_page(DESKTOP)
-    log_in(page, user)
-    polls = []
-    page.on("request", lambda request: is_status_poll(request.url) and polls.append(request))
-    # The page's timers run on a clock the test moves by hand, so "a few poll intervals" is
-    # exact, and a poll seen while the clock stands still cannot have come from the timer.
-    page.clock.install()
-    page.clock.pause_at(page.evaluate("Date.now()") + 1_000)
-    page.goto(job.get_absolute_url())
-    status = page.locator("#job-status")
+    page, status, polls = queued_job_on_a_paused_clock(user, project, open_page)
     expect(status).to_have_attribute("data-poll-seconds", "1")
 
     page.evaluate("document.getElementById('job-status').dataset.answered = 'no'")
@@ -106,15 +110,7 @@ def test_a_hidden_tab_makes_no_status_requests_and_asks_at_once_when_shown(
 def test_a_tab_that_lost_the_server_while_hidden_waits_and_reconnects_at_once_when_shown(
     user, project, open_page
 ):
-    job = make_job(project=project)
-    page = open_page(DESKTOP)
-    log_in(page, user)
-    polls = []
-    page.on("request", lambda request: is_status_poll(request.url) and polls.append(request))
-    page.clock.install()
-    page.clock.pause_at(page.evaluate("Date.now()") + 1_000)
-    page.goto(job.get_absolute_url())
-    status = page.locator("#job-status")
+    page, status, polls = queued_job_on_a_paused_clock(user, project, open_page)
     page.route("**/partial**", lambda route: route.abort("connectionrefused"))
     with page.expect_event("requestfailed", lambda request: is_status_poll(request.url)):
         page.clock.run_for(1_000)

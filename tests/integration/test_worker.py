@@ -25,14 +25,14 @@ class ApiClient:
         self.base_url = base_url
         _, self.key = ApiToken.issue(user=user, name="test client")
 
-    def call(self, method: str, path: str, body: dict | None = None) -> tuple[int, dict]:
+    def _send(self, method: str, path: str, data: bytes | None, content_type: str):
         request = urllib.request.Request(
             self.base_url + path,
             method=method,
-            data=json.dumps(body).encode() if body is not None else None,
+            data=data,
             headers={
                 "Authorization": f"Bearer {self.key}",
-                "Content-Type": "application/json",
+                "Content-Type": content_type,
                 "Accept": "application/json",
             },
         )
@@ -41,6 +41,20 @@ class ApiClient:
                 return response.status, json.loads(response.read())
         except urllib.error.HTTPError as error:
             return error.code, json.loads(error.read())
+
+    def call(self, method: str, path: str, body: dict | None = None) -> tuple[int, dict]:
+        data = json.dumps(body).encode() if body is not None else None
+        return self._send(method, path, data, "application/json")
+
+    def review(self, objective: str) -> str:
+        """Submit a precision review in this client's project; the new job's id."""
+        code, body = self.call(
+            "POST",
+            "/generate-review-async",
+            {"project_id": self.project.pk, "objective": objective},
+        )
+        assert code == 202, body
+        return body["job_id"]
 
     def upload(self, path: str, fields: dict, filename: str, content: bytes) -> tuple[int, dict]:
         """POST a multipart form with one file, as a browser or curl -F would."""
@@ -55,20 +69,9 @@ class ApiClient:
             + content
             + f"\r\n--{boundary}--\r\n".encode()
         )
-        request = urllib.request.Request(
-            self.base_url + path,
-            method="POST",
-            data=b"".join(parts),
-            headers={
-                "Authorization": f"Bearer {self.key}",
-                "Content-Type": f"multipart/form-data; boundary={boundary}",
-            },
+        return self._send(
+            "POST", path, b"".join(parts), f"multipart/form-data; boundary={boundary}"
         )
-        try:
-            with urllib.request.urlopen(request, timeout=10) as response:
-                return response.status, json.loads(response.read())
-        except urllib.error.HTTPError as error:
-            return error.code, json.loads(error.read())
 
     def status(self, job_id: str) -> dict:
         return self.call("GET", f"/jobs/{job_id}/status")[1]
@@ -101,16 +104,7 @@ def finished(api: ApiClient, job_id: str, timeout: float = 90) -> dict:
 
 def test_a_review_submitted_over_http_completes_in_a_real_worker(api, start_worker):
     worker = start_worker()
-    code, body = api.call(
-        "POST",
-        "/generate-review-async",
-        {
-            "project_id": api.project.pk,
-            "objective": "remdesivir treatment outcomes COVID-19",
-        },
-    )
-    assert code == 202
-    body = finished(api, body["job_id"])
+    body = finished(api, api.review("remdesivir treatment outcomes COVID-19"))
     assert body["status"] == "completed", (body, worker.output())
     assert body["progress"] == 100 and body["elapsed_seconds"] is not None
     papers = body["result"]["papers"]
@@ -141,15 +135,7 @@ def test_a_job_survives_its_worker_being_killed_and_completes_exactly_once(
 ):
     settings.JOB_STALE_SECONDS = 3
     slow = start_worker(JOB_STAGE_DELAY_SECONDS="0.5", JOB_HEARTBEAT_SECONDS="1")
-    code, body = api.call(
-        "POST",
-        "/generate-review-async",
-        {
-            "project_id": api.project.pk,
-            "objective": "inhaled corticosteroids asthma exacerbations",
-        },
-    )
-    job_id = body["job_id"]
+    job_id = api.review("inhaled corticosteroids asthma exacerbations")
     wait_for(lambda: api.status(job_id)["progress"] > 0, timeout=60, message="job never started")
     slow.kill()
     killed_at = now()
@@ -176,15 +162,7 @@ def test_a_second_delivery_of_the_same_job_is_a_no_op(api, start_worker):
     from jobs.tasks import run_job
 
     start_worker()
-    code, body = api.call(
-        "POST",
-        "/generate-review-async",
-        {
-            "project_id": api.project.pk,
-            "objective": "remdesivir liver injury",
-        },
-    )
-    body = finished(api, body["job_id"])
+    body = finished(api, api.review("remdesivir liver injury"))
     assert body["status"] == "completed"
     assert run_job(body["job_id"]) == "not claimed"
     assert Job.objects.get(pk=body["job_id"]).attempts == 1
@@ -192,15 +170,7 @@ def test_a_second_delivery_of_the_same_job_is_a_no_op(api, start_worker):
 
 def test_cancelling_a_running_job_stops_its_worker(api, start_worker):
     start_worker(JOB_STAGE_DELAY_SECONDS="0.5")
-    code, body = api.call(
-        "POST",
-        "/generate-review-async",
-        {
-            "project_id": api.project.pk,
-            "objective": "antiviral treatment COVID-19 meta-analysis",
-        },
-    )
-    job_id = body["job_id"]
+    job_id = api.review("antiviral treatment COVID-19 meta-analysis")
     wait_for(lambda: api.status(job_id)["progress"] > 0, timeout=60, message="job never started")
     code, body = api.call("POST", f"/jobs/{job_id}/cancel")
     assert (code, body["status"]) == (200, "cancelled")
@@ -216,30 +186,14 @@ def test_cancelling_a_running_job_stops_its_worker(api, start_worker):
 def test_a_job_over_its_budget_ends_failed_and_frees_its_worker(api, start_worker, settings):
     settings.JOB_BUDGET_SECONDS = {**settings.JOB_BUDGET_SECONDS, "review_precision": 2}
     start_worker(JOB_STAGE_DELAY_SECONDS="0.7")
-    code, body = api.call(
-        "POST",
-        "/generate-review-async",
-        {
-            "project_id": api.project.pk,
-            "objective": "asthma inhaled corticosteroids cohort",
-        },
-    )
-    body = finished(api, body["job_id"])
+    body = finished(api, api.review("asthma inhaled corticosteroids cohort"))
     assert body["status"] == "failed"
     assert body["error"].startswith(
         "Timed out: the job ran longer than its time budget of 2 seconds"
     )
     # The worker is free again: a next job runs to the end.
     settings.JOB_BUDGET_SECONDS = {**settings.JOB_BUDGET_SECONDS, "review_precision": 1200}
-    code, body = api.call(
-        "POST",
-        "/generate-review-async",
-        {
-            "project_id": api.project.pk,
-            "objective": "remdesivir randomised trial",
-        },
-    )
-    assert finished(api, body["job_id"])["status"] == "completed"
+    assert finished(api, api.review("remdesivir randomised trial"))["status"] == "completed"
 
 
 def test_a_killed_cluster_loses_neither_its_running_nor_its_waiting_job(
@@ -249,14 +203,7 @@ def test_a_killed_cluster_loses_neither_its_running_nor_its_waiting_job(
     settings.JOB_UNCLAIMED_SECONDS = 3
     slow = start_worker(JOB_STAGE_DELAY_SECONDS="0.5", JOB_HEARTBEAT_SECONDS="1")
     ids = [
-        api.call(
-            "POST",
-            "/generate-review-async",
-            {
-                "project_id": api.project.pk,
-                "objective": objective,
-            },
-        )[1]["job_id"]
+        api.review(objective)
         for objective in ("remdesivir hospitalised adults", "corticosteroids asthma cohort")
     ]
     wait_for(
