@@ -3,26 +3,36 @@
 Records without a PMID get a synthetic id in PaperRecord.pmid: ``doi:<doi in lower case>``
 when they have a DOI, else ``title:<first 12 hex digits of the SHA-1 of the normalised title>``
 (lower-cased words joined by single spaces). Real PMIDs are all digits, so the two never clash.
+
+Uploaded files are untrusted, so reading one is bounded: the bytes a gzip file expands to, the
+number of entries, the length of any one field, and the characters BibTeX @string macros expand
+to (added up before anything is expanded). Past a bound the whole file is refused, with a
+message naming the limit. The readers catch only the errors their parsers raise, never a
+broad Exception, so a budget or cancel signal raised inside a parser passes through.
 """
 
 from __future__ import annotations
 
 import csv
+import gzip
 import hashlib
 import io
 import os
 import re
 import unicodedata
+import zlib
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
 import rispy
+from bibtexparser.bibdatabase import BibDataString, BibDataStringExpression
 from bibtexparser.bparser import BibTexParser
 from bibtexparser.customization import splitname
 from bibtexparser.latexenc import latex_to_unicode
 from Bio import Medline
+from pyparsing import ParseBaseException
 
 from jobs.research.pubmed_xml import ParseReport, PubMedXMLError, read_pubmed
 from jobs.research.records import SECTION_CATEGORIES, AbstractSection, MeshTerm, PaperRecord
@@ -30,6 +40,11 @@ from jobs.research.text import label_kind, words
 
 FORMATS = ("pubmed_xml", "medline", "ris", "bibtex", "csv")
 MAX_REFERENCE_BYTES = 50 * 1024 * 1024
+# Bounds on what an accepted file may turn into (see the module docstring).
+MAX_EXPANDED_BYTES = 100 * 1024 * 1024
+MAX_REFERENCES = 50_000
+MAX_FIELD_CHARACTERS = 100_000
+GUNZIP_CHUNK = 1 << 20
 HEAD_BYTES = 4096
 GZIP_MAGIC = b"\x1f\x8b"
 MIN_TITLE_WORDS_FOR_MATCH = 4
@@ -43,6 +58,16 @@ RIS_START_RE = re.compile(r"^\s*TY  - ", re.MULTILINE)
 MEDLINE_START_RE = re.compile(r"^(?:PMID|TI  |OWN |STAT)- ", re.MULTILINE)
 BIBTEX_ENTRY_RE = re.compile(r"^\s*@\s*([A-Za-z]+)\s*[{(]", re.MULTILINE)
 BIBTEX_NON_ENTRIES = frozenset({"comment", "string", "preamble"})
+# What bibtexparser and the pyparsing grammar under it raise on a file they cannot read.
+BIBTEX_ERRORS = (
+    ParseBaseException,
+    ValueError,
+    KeyError,
+    IndexError,
+    TypeError,
+    AttributeError,
+    RecursionError,
+)
 # "BACKGROUND: … METHODS: …" in a MEDLINE abstract; a label only counts when text.label_kind
 # recognises it, so "HIV:" inside a sentence stays put.
 INLINE_LABEL_RE = re.compile(r"(?:^|(?<=[.!?)\]] ))([A-Z][A-Z ,&/-]{2,60}):\s+")
@@ -65,6 +90,30 @@ PUBMED_AUTHOR_RE = re.compile(r"^\S.*\s[A-Z]{1,4}$")  # "O'Byrne PM"
 
 class ReferenceFormatError(ValueError):
     """The file could not be read as a reference file; the message is for the person uploading."""
+
+
+@dataclass(frozen=True)
+class Bounds:
+    """How far one file may expand: bytes after gunzip, entries, characters in one field."""
+
+    expanded_bytes: int = MAX_EXPANDED_BYTES
+    references: int = MAX_REFERENCES
+    field_characters: int = MAX_FIELD_CHARACTERS
+
+    def too_many(self, count: int) -> None:
+        """Refuse the file once it has more entries than the bound."""
+        if count > self.references:
+            raise ReferenceFormatError(f"This file has more than {self.references:,} references.")
+
+    def too_long(self, length: int) -> None:
+        """Refuse the file once one of its fields is longer than the bound."""
+        if length > self.field_characters:
+            raise ReferenceFormatError(
+                f"A field in this file is longer than {self.field_characters:,} characters."
+            )
+
+
+Reader = Callable[[bytes, str, "ReferenceReport", Bounds], list[PaperRecord | None]]
 
 
 @dataclass(frozen=True)
@@ -152,8 +201,11 @@ def read_references(
     source: str | os.PathLike[str] | bytes,
     name: str = "",
     max_bytes: int = MAX_REFERENCE_BYTES,
+    *,
+    bounds: Bounds | None = None,
 ) -> ReferenceReport:
     """Read a reference file of any supported format, merging duplicates within it."""
+    bounds = bounds or Bounds()
     if isinstance(source, bytes):
         data = source
     else:
@@ -167,21 +219,25 @@ def read_references(
         raise ReferenceFormatError(_too_large(name, len(data), max_bytes))
     if not data.strip():
         raise ReferenceFormatError(f"{name}: the file is empty.")
+    if data.startswith(GZIP_MAGIC):
+        data = _gunzip(data, name, bounds.expanded_bytes)
     kind = detect_format(name, data[:HEAD_BYTES])
     report = ReferenceReport(format=kind)
-    readers: dict[str, Callable[[bytes, str, ReferenceReport], list[PaperRecord | None]]] = {
+    readers: dict[str, Reader] = {
         "pubmed_xml": _read_pubmed_xml,
         "medline": _read_medline,
         "ris": _read_ris,
         "bibtex": _read_bibtex,
         "csv": _read_csv,
     }
-    entries = readers[kind](data, name, report)
+    entries = readers[kind](data, name, report, bounds)
     report.entries += len(entries)
+    bounds.too_many(report.entries)
     kept: list[tuple[int, PaperRecord]] = []
     for position, record in enumerate(entries, start=1):
         if record is None:
             continue
+        bounds.too_long(_longest_field(record))
         if not record.title.strip():
             report.skipped.append(SkippedReference(position, "no title", _label(record)))
             continue
@@ -190,6 +246,33 @@ def read_references(
     if not report.records and not report.skipped:
         raise ReferenceFormatError(f"{name}: no references were found in this {_nice(kind)} file.")
     return report
+
+
+def _gunzip(data: bytes, name: str, limit: int) -> bytes:
+    """A gzip file's contents, refused as soon as they grow past limit bytes."""
+    expanded = bytearray()
+    try:
+        with gzip.GzipFile(fileobj=io.BytesIO(data)) as stream:
+            while chunk := stream.read(GUNZIP_CHUNK):
+                expanded += chunk
+                if len(expanded) > limit:
+                    raise ReferenceFormatError(
+                        f"This file expands beyond {limit / 1_048_576:,.0f} MB when decompressed."
+                    )
+    except (EOFError, OSError, zlib.error) as exc:  # gzip.BadGzipFile is an OSError
+        raise ReferenceFormatError(
+            f"{name}: the compressed file is damaged or truncated ({exc})"
+        ) from None
+    return bytes(expanded)
+
+
+def _longest_field(record: PaperRecord) -> int:
+    """The length of the record's longest text field."""
+    values = [record.pmid, record.title, record.doi, record.pmcid, record.journal]
+    values += [*record.authors, *record.keywords, *record.publication_types, *record.chemicals]
+    values += [section.text for section in record.abstract]
+    values += [term.descriptor for term in record.mesh]
+    return max(map(len, values), default=0)
 
 
 def _too_large(name: str, size: int, limit: int) -> str:
@@ -373,13 +456,18 @@ def _abstract(text: str) -> tuple[AbstractSection, ...]:
 # PubMed XML
 
 
-def _read_pubmed_xml(data: bytes, name: str, report: ReferenceReport) -> list[PaperRecord | None]:
+def _read_pubmed_xml(
+    data: bytes, name: str, report: ReferenceReport, bounds: Bounds
+) -> list[PaperRecord | None]:
     """Records of a PubMed XML file; records it cannot read are reported as skipped."""
     parse = ParseReport()
     stream = io.BytesIO(data)
     stream.name = name  # type: ignore[attr-defined]
+    records: list[PaperRecord | None] = []
     try:
-        records: list[PaperRecord | None] = list(read_pubmed(stream, parse))
+        for record in read_pubmed(stream, parse):
+            records.append(record)
+            bounds.too_many(parse.parsed + parse.bad)
     except PubMedXMLError as exc:
         raise ReferenceFormatError(str(exc)) from None
     for message in parse.errors:
@@ -393,11 +481,18 @@ def _read_pubmed_xml(data: bytes, name: str, report: ReferenceReport) -> list[Pa
 # MEDLINE / .nbib
 
 
-def _read_medline(data: bytes, name: str, report: ReferenceReport) -> list[PaperRecord | None]:
+def _read_medline(
+    data: bytes, name: str, report: ReferenceReport, bounds: Bounds
+) -> list[PaperRecord | None]:
     """Records of a MEDLINE (.nbib) file, as PubMed exports for citation managers."""
     text = _decode(data).replace("\r\n", "\n")
+    entries = []
     try:
-        entries = list(Medline.parse(io.StringIO(text)))
+        for entry in Medline.parse(io.StringIO(text)):
+            entries.append(entry)
+            bounds.too_many(len(entries))
+    except ReferenceFormatError:
+        raise
     except (ValueError, KeyError) as exc:
         raise ReferenceFormatError(
             f"{name}: this MEDLINE file could not be read ({exc})."
@@ -463,9 +558,12 @@ def _medline_chemical(value: Any) -> str:
 # RIS
 
 
-def _read_ris(data: bytes, name: str, report: ReferenceReport) -> list[PaperRecord | None]:
+def _read_ris(
+    data: bytes, name: str, report: ReferenceReport, bounds: Bounds
+) -> list[PaperRecord | None]:
     """Records of a RIS file (EndNote, Zotero, Mendeley, publishers' exports)."""
     text = _decode(data).replace("\r\n", "\n")
+    bounds.too_many(sum(1 for _ in RIS_START_RE.finditer(text)))
     try:
         entries = rispy.loads(text, skip_unknown_tags=True)
     except (ValueError, KeyError, IndexError) as exc:
@@ -508,25 +606,62 @@ def _ris_record(entry: dict[str, Any]) -> PaperRecord:
 # BibTeX
 
 
-def _read_bibtex(data: bytes, name: str, report: ReferenceReport) -> list[PaperRecord | None]:
+def _read_bibtex(
+    data: bytes, name: str, report: ReferenceReport, bounds: Bounds
+) -> list[PaperRecord | None]:
     """Records of a BibTeX file; entries the parser had to drop are reported as skipped."""
     text = _decode(data)
-    parser = BibTexParser(
-        common_strings=True, ignore_nonstandard_types=False, interpolate_strings=True
-    )
-    try:
-        database = parser.parse(text)
-    except Exception as exc:  # the parser (pyparsing) raises a variety of types
-        raise ReferenceFormatError(
-            f"{name}: this BibTeX file could not be read ({type(exc).__name__}: {exc})."
-        ) from None
     declared = sum(
         1 for m in BIBTEX_ENTRY_RE.finditer(text) if m.group(1).lower() not in BIBTEX_NON_ENTRIES
     )
+    bounds.too_many(declared)
+    parser = _BoundedBibTexParser(bounds=bounds)
+    try:
+        database = parser.parse(text)
+    except ReferenceFormatError:
+        raise
+    except BIBTEX_ERRORS as exc:
+        raise ReferenceFormatError(
+            f"{name}: this BibTeX file could not be read ({type(exc).__name__}: {exc})."
+        ) from None
     for _ in range(max(0, declared - len(database.entries))):
         report.skipped.append(SkippedReference(0, "a BibTeX entry could not be parsed"))
     report.entries += max(0, declared - len(database.entries))
     return [_bibtex_record(e) for e in database.entries]
+
+
+class _BoundedBibTexParser(BibTexParser):
+    """bibtexparser's parser, with @string macros expanded only after their expanded size is
+    added up: a few hundred bytes of macros that each repeat the last can otherwise spell out
+    gigabytes. Each value (a macro's or a field's) is checked as the parser meets it, in file
+    order, as bibtexparser 1.4 expands it; the running total is bounded as well."""
+
+    def __init__(self, *, bounds: Bounds) -> None:  # BibTexParser.__new__ takes data first
+        super().__init__(
+            common_strings=True, ignore_nonstandard_types=False, interpolate_strings=True
+        )
+        self.bounds = bounds
+        self.expanded = 0
+
+    def _clean_val(self, val: Any) -> Any:
+        size = self._size(val)
+        self.bounds.too_long(size)
+        self.expanded += size
+        if self.expanded > self.bounds.expanded_bytes:
+            raise ReferenceFormatError(
+                f"This file expands beyond {self.bounds.expanded_bytes / 1_048_576:,.0f} MB "
+                "when its @string macros are expanded."
+            )
+        return super()._clean_val(val)
+
+    def _size(self, val: Any) -> int:
+        """The length val will have once expanded; macros are already stored expanded."""
+        if isinstance(val, BibDataStringExpression):
+            return sum(self._size(part) for part in val.expr)
+        if isinstance(val, BibDataString):
+            # An undefined macro counts as empty here; expanding it raises UndefinedString.
+            return len(self.bib_database.strings.get(val.name, ""))
+        return len(str(val))
 
 
 def _latex(value: Any) -> str:
@@ -569,7 +704,7 @@ def _bibtex_authors(value: str) -> list[str]:
             continue
         try:
             parts = splitname(raw, strict_mode=False)
-        except Exception:  # an unbalanced name; keep it as written
+        except (ValueError, IndexError):  # an unbalanced name; keep it as written
             names.append(_latex(raw))
             continue
         last = " ".join(parts.get("von", []) + parts.get("last", []))
@@ -616,13 +751,18 @@ def _csv_title_column(first_line: str) -> bool:
     return False
 
 
-def _read_csv(data: bytes, name: str, report: ReferenceReport) -> list[PaperRecord | None]:
+def _read_csv(
+    data: bytes, name: str, report: ReferenceReport, bounds: Bounds
+) -> list[PaperRecord | None]:
     """Records of a CSV or TSV file whose header names the columns (PubMed's export, etc.)."""
     text = _decode(data).lstrip("\ufeff")
     first_line = text.split("\n", 1)[0]
     delimiter = max(CSV_DELIMITERS, key=first_line.count)
+    rows = []
     try:
-        rows = list(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter))
+        for row in csv.reader(io.StringIO(text, newline=""), delimiter=delimiter):
+            rows.append(row)
+            bounds.too_many(len(rows) - 1)  # the header is no reference
     except csv.Error as exc:
         raise ReferenceFormatError(f"{name}: this CSV file could not be read ({exc}).") from None
     if not rows:
