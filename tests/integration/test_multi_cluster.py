@@ -63,7 +63,7 @@ def test_two_clusters_share_the_work_and_survive_losing_one(start_worker, settin
     beta.kill()
 
     def all_done() -> bool:
-        lifecycle.job_reap()  # what the schedule does every minute, run often here
+        lifecycle.job_reap()  # what the reapers do, with this test's short thresholds
         return Job.objects.filter(pk__in=ids, status="completed").count() == JOBS
 
     wait_for(

@@ -8,7 +8,7 @@ from django.utils.timezone import now
 
 from jobs import lifecycle
 from jobs.models import Job
-from tests.conftest import make_job, make_project
+from tests.conftest import make_job, make_project, make_user
 
 pytestmark = pytest.mark.django_db
 
@@ -177,3 +177,49 @@ def test_reap_jobs_command(capsys):
 
     call_command("reap_jobs")
     assert "requeued: 0" in capsys.readouterr().out
+
+
+def test_the_reaper_leaves_a_job_whose_heartbeat_came_after_it_looked(settings):
+    settings.JOB_STALE_SECONDS = 60
+    job = make_job(
+        status="processing",
+        worker="slow-but-alive",
+        attempts=1,
+        started_at=now() - timedelta(seconds=120),
+        heartbeat_at=now() - timedelta(seconds=61),
+    )
+    stale_before = now() - timedelta(seconds=60)
+    assert list(Job.objects.stale(older_than=stale_before)) == [job]  # what the reaper read
+    assert lifecycle.job_heartbeat(job_id=job.pk, worker="slow-but-alive")  # then a beat lands
+    assert not lifecycle.job_requeue(
+        job_id=job.pk, worker="slow-but-alive", reason="Restarting", stale_before=stale_before
+    )
+    assert not lifecycle.job_fail(
+        job_id=job.pk, worker="slow-but-alive", error="Given up", stale_before=stale_before
+    )
+    job.refresh_from_db()
+    assert (job.status, job.worker, job.attempts, job.error) == (
+        "processing",
+        "slow-but-alive",
+        1,
+        "",
+    )
+
+
+def test_reap_jobs_emails_the_creator_of_a_long_job_it_failed():
+    from django.core import mail
+    from django.core.management import call_command
+
+    job = make_job(
+        creator=make_user(email="ada@example.org"),
+        status="processing",
+        worker="w",
+        attempts=1,
+        budget_seconds=600,
+        started_at=now() - timedelta(seconds=700),
+        heartbeat_at=now(),
+    )
+    call_command("reap_jobs")
+    assert Job.objects.get(pk=job.pk).status == "failed"
+    assert [message.to for message in mail.outbox] == [["ada@example.org"]]
+    assert mail.outbox[0].subject == "Your literature review could not be finished"
