@@ -14,7 +14,9 @@ urlpatterns = [
     path("jobs/<uuid:job_id>/", views.job_detail, name="job_detail"),
     path("jobs/<uuid:job_id>/delete", views.job_delete, name="job_delete"),
     re_path(
-        r"^jobs/(?P<job_id>[0-9a-f-]{36})/export\.(?P<fmt>md|json|bib|ris)$",
+        # The job id as strict as <uuid:…>, so a malformed one is a 404, not a failed lookup.
+        r"^jobs/(?P<job_id>[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})"
+        r"/export\.(?P<fmt>md|json|bib|ris)$",
         views.job_export,
         name="job_export",
     ),

@@ -63,3 +63,12 @@ def test_retry_action_creates_linked_jobs(admin_client):
     )
     retry = Job.objects.get(retry_of=failed)
     assert retry.status == "queued"
+
+
+def test_the_admin_deletes_no_job(admin_client):
+    job = make_job(status="completed", result={"papers": []})
+    assert admin_client.post(f"/admin/jobs/report/{job.pk}/delete/").status_code == 403
+    admin_client.post(
+        "/admin/jobs/report/", {"action": "delete_selected", "_selected_action": [str(job.pk)]}
+    )
+    assert Job.objects.with_detail().get(pk=job.pk).report.objective == job.report.objective

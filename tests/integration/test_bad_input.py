@@ -7,7 +7,7 @@ from django.test import RequestFactory
 
 from jobs.errors import server_error
 from jobs.models import Job
-from tests.conftest import make_project
+from tests.conftest import make_job, make_project
 
 pytestmark = pytest.mark.django_db
 
@@ -76,3 +76,56 @@ def test_a_project_id_of_someone_else_or_nonsense_stores_nothing(client, user):
         response = client.post("/generate-review-async", body, content_type="application/json")
         assert response.status_code == 400, project_id
     assert Job.objects.count() == 0
+
+
+@pytest.mark.parametrize(
+    ("path", "fields"),
+    [
+        ("/generate-review-async", '"objective": "abc \\ud800 def"'),
+        ("/generate-review-async", '"objective": "abc def", "molecule": "x\\udfff"'),
+        ("/deep-dive-async", '"title": "A paper \\ud800", "text": "' + "word " * 30 + '"'),
+        ("/deep-dive-async", '"pmid": "doi:10.1/\\ud800"'),
+        ("/generate-review-async", '"objective": "abc def", "\\ud800": "x"'),
+    ],
+)
+def test_a_lone_surrogate_in_json_is_a_clear_400(client, project, path, fields):
+    client.force_login(project.owner)
+    body = f'{{"project_id": {project.pk}, {fields}}}'
+    response = client.post(path, body, content_type="application/json")
+    assert response.status_code == 400
+    assert "not valid Unicode" in response.json()["error"]
+    assert Job.objects.count() == 0
+
+
+def test_a_surrogate_pair_in_json_is_an_ordinary_character(client, project):
+    client.force_login(project.owner)
+    body = f'{{"project_id": {project.pk}, "objective": "asthma \\ud83d\\ude00 inhalers"}}'
+    response = client.post("/generate-review-async", body, content_type="application/json")
+    assert response.status_code == 202
+    assert Job.objects.get().report.objective == "asthma \U0001f600 inhalers"
+
+
+def test_broken_utf8_in_a_form_is_replaced_not_a_crash(client, project):
+    client.force_login(project.owner)
+    body = "objective=asthma+%ED%A0%80+inhalers&source=library"
+    response = client.post(
+        f"/projects/{project.pk}/reviews", body, content_type="application/x-www-form-urlencoded"
+    )
+    assert response.status_code == 302
+    assert Job.objects.get().report.objective == "asthma \ufffd\ufffd\ufffd inhalers"
+
+
+def test_a_malformed_job_id_in_an_export_url_is_404(client, project):
+    client.force_login(project.owner)
+    for job_id in ("-" * 36, "0" * 36, "00000000-0000-0000-0000-00000000000g"):
+        response = client.get(f"/jobs/{job_id}/export.md")
+        assert response.status_code == 404, job_id
+
+
+@pytest.mark.parametrize("watch", ["%C2%B2", "%D9%A3", "1" * 5000, "-5", "abc"])
+def test_a_strange_watch_value_counts_as_absent(client, project, watch):
+    job = make_job(project=project, status="processing")
+    client.force_login(project.owner)
+    response = client.get(f"/jobs/{job.pk}/partial?watch={watch}")
+    assert response.status_code == 200
+    assert "Still running — we will email you" not in response.content.decode()

@@ -1,12 +1,13 @@
 """Every URL that takes a job id, tried by a stranger and by nobody. The list of URLs is read
-from the URLconf, so a new job URL is swept as soon as it exists."""
+from the URLconf, so a new job URL is swept as soon as it exists. Then who may delete a job."""
 
 import pytest
+from django.contrib.auth.models import AnonymousUser
 from django.urls import URLPattern, reverse
 
 from jobs import urls
-from jobs.models import Job, Role
-from tests.conftest import make_job, make_user
+from jobs.models import Job, Membership, Role
+from tests.conftest import make_job, make_project, make_user
 
 pytestmark = pytest.mark.django_db
 
@@ -71,3 +72,66 @@ def test_an_unknown_job_id_is_404(client, user):
     client.force_login(user)
     assert client.get("/jobs/00000000-0000-0000-0000-000000000000/status").status_code == 404
     assert client.get("/jobs/not-a-uuid/status").status_code == 404
+
+
+@pytest.fixture
+def team():
+    """A project with its owner and two editors, and a finished job each editor started."""
+    owner, ann, bob = make_user(), make_user(), make_user()
+    project = make_project(owner, members={ann: Role.EDITOR, bob: Role.EDITOR})
+    return {
+        "owner": owner,
+        "ann": ann,
+        "bob": bob,
+        "anns_job": make_job(project=project, creator=ann, status="completed"),
+        "bobs_job": make_job(project=project, creator=bob, status="failed"),
+    }
+
+
+def delete(client, who, job):
+    client.force_login(who)
+    return client.post(reverse("job_delete", args=[job.pk]))
+
+
+def test_an_editor_cannot_delete_another_members_job(client, team):
+    response = delete(client, team["bob"], team["anns_job"])
+    assert response.status_code == 403
+    assert "who started this job or an owner" in response.content.decode()
+    assert Job.objects.filter(pk=team["anns_job"].pk).exists()
+
+
+def test_the_creator_can_delete_their_own_job(client, team):
+    assert delete(client, team["ann"], team["anns_job"]).status_code == 302
+    assert not Job.objects.filter(pk=team["anns_job"].pk).exists()
+    assert Job.objects.filter(pk=team["bobs_job"].pk).exists()
+
+
+def test_a_project_owner_can_delete_any_job_of_the_project(client, team):
+    assert delete(client, team["owner"], team["anns_job"]).status_code == 302
+    assert delete(client, team["owner"], team["bobs_job"]).status_code == 302
+    assert Job.objects.count() == 0
+
+
+def test_a_creator_who_is_now_a_viewer_cannot_delete(client, team):
+    Membership.objects.filter(user=team["ann"]).update(role=Role.VIEWER)
+    assert delete(client, team["ann"], team["anns_job"]).status_code == 403
+    assert Job.objects.filter(pk=team["anns_job"].pk).exists()
+
+
+def test_delete_is_offered_only_to_those_who_may_delete(client, team):
+    def offered(who) -> set[str]:
+        client.force_login(who)
+        html = client.get("/jobs/").content.decode()
+        rows = html.split('class="job-row"')[1:]
+        return {row.split('href="/jobs/')[1][:36] for row in rows if "Delete</button>" in row}
+
+    anns, bobs = str(team["anns_job"].pk), str(team["bobs_job"].pk)
+    assert offered(team["bob"]) == {bobs}
+    assert offered(team["ann"]) == {anns}
+    assert offered(team["owner"]) == {anns, bobs}
+
+
+def test_deletable_by_decides_as_the_view_does(team):
+    assert set(Job.objects.deletable_by(team["bob"])) == {team["bobs_job"]}
+    assert set(Job.objects.deletable_by(team["owner"])) == {team["anns_job"], team["bobs_job"]}
+    assert not Job.objects.deletable_by(AnonymousUser()).exists()
