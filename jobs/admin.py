@@ -8,7 +8,15 @@ from django.http import HttpRequest
 from django.utils.html import format_html
 
 from jobs import lifecycle
-from jobs.models import ApiToken, DeepDiveAnalysis, Membership, Paper, Project, Report
+from jobs.models import (
+    ApiToken,
+    DeepDiveAnalysis,
+    Membership,
+    Paper,
+    Project,
+    ProjectReference,
+    Report,
+)
 
 
 class MembershipInline(admin.TabularInline):
@@ -42,6 +50,11 @@ class JobDetailAdmin(admin.ModelAdmin):
         return False
 
     def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
+        # Deleting here would remove the inputs and result but leave the job's row behind;
+        # jobs are deleted on the site, by their creator or the project's owners.
         return False
 
     @admin.display(description="Status", ordering="job__status")
@@ -128,6 +141,17 @@ class PaperAdmin(admin.ModelAdmin):
     search_fields = ["=pmid", "title", "doi"]
     list_filter = ["year"]
     readonly_fields = ["pmid", "doi", "pmcid", "title", "journal", "year", "record", "updated_at"]
+
+
+@admin.register(ProjectReference)
+class ProjectReferenceAdmin(admin.ModelAdmin):
+    list_display = ["pmid", "title", "project", "year"]
+    search_fields = ["=pmid", "title", "doi", "project__name"]
+    list_select_related = ["project"]
+    readonly_fields = [
+        "project",
+        *("pmid", "doi", "pmcid", "title", "journal", "year", "record", "updated_at"),
+    ]
 
 
 @admin.register(ApiToken)

@@ -94,6 +94,17 @@ def request_data(request: HttpRequest) -> QueryDict | dict | None:
     return request.POST
 
 
+def _is_valid_unicode(data: dict) -> bool:
+    """False when a string in it holds a lone surrogate (JSON's "\\ud800"): json.loads accepts
+    one, but UTF-8 cannot encode it and no database stores it. Form bodies never hold one: their
+    undecodable bytes become U+FFFD."""
+    try:
+        json.dumps(data, ensure_ascii=False).encode()
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
 def _editable_project(request: HttpRequest, data) -> Project | JsonResponse:
     chooser = ProjectChoiceForm(data, user=request.user)
     if not chooser.is_valid():
@@ -130,6 +141,9 @@ def _start(request: HttpRequest, form_class, kind: str) -> JsonResponse:
         return json_error(413, f"The request is larger than the limit of {limit:,} bytes.")
     if data is None:
         return json_error(400, "The body is not a JSON object.")
+    if not _is_valid_unicode(data):
+        message = "The body holds text that is not valid Unicode (a lone surrogate, e.g. \\ud800)."
+        return json_error(400, message)
     nested = [key for key, value in data.items() if isinstance(value, list | dict)]
     if nested:
         error = [{"message": "Expected a single value, not a list or object.", "code": "invalid"}]
@@ -137,7 +151,7 @@ def _start(request: HttpRequest, form_class, kind: str) -> JsonResponse:
     project = _editable_project(request, data)
     if isinstance(project, JsonResponse):
         return project
-    form = form_class(data, request.FILES)
+    form = form_class(data, request.FILES, project=project)
     if not form.is_valid():
         return json_error(400, "Invalid input.", fields=form.errors.get_json_data())
     key = request.headers.get("Idempotency-Key", "").strip()

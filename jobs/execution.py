@@ -6,15 +6,24 @@ import socket
 import threading
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import replace
+from dataclasses import dataclass, replace
+from functools import partial
 from uuid import UUID
 
 from django.conf import settings
 
 from jobs import lifecycle
-from jobs.library import get_library, import_records, import_references, rebuild_index
+from jobs.fence import read_full_text, read_reference_file
+from jobs.library import (
+    from_project,
+    import_records,
+    library_for,
+    publish_references,
+    record_for,
+    stage_references,
+)
 from jobs.models import DeepDiveAnalysis, Job, LibraryImport, Report
 from jobs.ratelimit import DatabaseRateLimiter
 from jobs.research import (
@@ -27,10 +36,10 @@ from jobs.research import (
     generate_review,
 )
 from jobs.research.eutils import EutilsClient, SourceError
-from jobs.research.fulltext import FullTextError, text_from_jats, text_from_pdf
+from jobs.research.fulltext import FullTextError
 from jobs.research.llm import LlmClient, synthesise
 from jobs.research.pubmed_xml import PubMedXMLError
-from jobs.research.reference_formats import ReferenceFormatError, read_references
+from jobs.research.reference_formats import ReferenceFormatError
 
 
 class JobInterrupted(Exception):
@@ -107,13 +116,30 @@ class Heartbeat(threading.Thread):
         self.stopped = threading.Event()
 
     def run(self) -> None:
-        from django.db import connection
+        import logging
 
+        log = logging.getLogger(__name__)
         try:
             while not self.stopped.wait(self.interval):
-                if not lifecycle.job_heartbeat(job_id=self.job_id, worker=self.worker):
-                    return
+                try:
+                    if not lifecycle.job_heartbeat(job_id=self.job_id, worker=self.worker):
+                        return
+                except Exception:
+                    # A live job whose heartbeat stopped would be reaped and run a second time,
+                    # so a database error only costs this beat; the next one reconnects.
+                    log.exception("heartbeat of job %s failed; trying again", self.job_id)
+                    self.close_connection()
         finally:
+            self.close_connection()
+
+    @staticmethod
+    def close_connection() -> None:
+        """Drop this thread's database connection, even a broken one that errs on closing."""
+        from contextlib import suppress
+
+        from django.db import DatabaseError, InterfaceError, connection
+
+        with suppress(DatabaseError, InterfaceError):
             connection.close()
 
     def stop(self) -> None:
@@ -136,8 +162,18 @@ def stage_label(stage: str) -> str:
     return STAGE_LABELS.get(stage, stage.replace("_", " ").capitalize())
 
 
-def run_engine(job: Job, progress: ProgressReporter) -> dict:
-    """Build the engine's request from the job's inputs, run it and return its JSON result."""
+@dataclass
+class Outcome:
+    """What a finished run hands to job_complete: the JSON result, and the writes that take
+    effect only if the job completes (publish runs inside job_complete's transaction and
+    returns what it adds to the result)."""
+
+    result: dict
+    publish: Callable[[], dict] | None = None
+
+
+def run_engine(job: Job, progress: ProgressReporter) -> Outcome:
+    """Build the engine's request from the job's inputs, run it and return its outcome."""
     runners = {Job.Kind.REVIEW: _review, Job.Kind.DEEP_DIVE: _deep_dive, Job.Kind.IMPORT: _import}
     return runners[job.kind](job, progress)
 
@@ -163,7 +199,7 @@ def _pubmed_records(report: Report, progress: ProgressReporter) -> list[PaperRec
     return records
 
 
-def _review(job: Job, progress: ProgressReporter) -> dict:
+def _review(job: Job, progress: ProgressReporter) -> Outcome:
     report = job.report
     request = ReviewRequest(
         objective=report.objective,
@@ -172,9 +208,9 @@ def _review(job: Job, progress: ProgressReporter) -> dict:
         full_text_only=report.full_text_only,
     )
     if report.source == Report.Source.LIBRARY:
-        library = get_library()
+        library = library_for(job.project_id)
     else:
-        local = get_library() if report.source == Report.Source.BOTH else None
+        local = library_for(job.project_id) if report.source == Report.Source.BOTH else None
         try:
             fetched = InMemoryLibrary(_pubmed_records(report, progress))
         except SourceError as exc:
@@ -182,19 +218,22 @@ def _review(job: Job, progress: ProgressReporter) -> dict:
         library = CombinedLibrary(local, fetched) if local is not None else fetched
     result = generate_review(request, library, progress).to_dict()
     result["source"] = report.source
+    own = from_project((paper["pmid"] for paper in result["papers"]), project_id=job.project_id)
+    for paper in result["papers"]:
+        paper["from_project"] = paper["pmid"] in own
     if settings.LLM_BASE_URL and settings.LLM_MODEL:
         progress("Writing the summary with the language model", 99)
         client = LlmClient(settings.LLM_BASE_URL, settings.LLM_API_KEY, settings.LLM_MODEL)
         result, _, _ = synthesise(result, client)
     else:
         result["synthesis"] = {"used": "extractive", "note": "No language model is configured."}
-    return result
+    return Outcome(result)
 
 
-def _deep_dive(job: Job, progress: ProgressReporter) -> dict:
+def _deep_dive(job: Job, progress: ProgressReporter) -> Outcome:
     dive = job.deepdiveanalysis
     if dive.pmid:
-        record = get_library().get_many([dive.pmid]).get(dive.pmid)
+        record = record_for(dive.pmid, project_id=job.project_id)
         if record is None:
             raise ValueError(f"PMID {dive.pmid} is not in the library.")
         request = DeepDiveRequest(objective=dive.objective, record=record)
@@ -202,10 +241,7 @@ def _deep_dive(job: Job, progress: ProgressReporter) -> dict:
         upload = bytes(DeepDiveAnalysis.objects.values_list("upload", flat=True).get(pk=job.pk))
         progress("Reading the uploaded file", 1)
         try:
-            if upload.startswith(b"%PDF"):
-                full = text_from_pdf(upload, max_pages=settings.PDF_MAX_PAGES)
-            else:
-                full = text_from_jats(upload)
+            full = read_full_text(upload, progress)  # in a fenced process, under the limits
         except FullTextError as exc:
             raise ValueError(str(exc)) from exc
         request = full.to_request(objective=dive.objective)
@@ -215,35 +251,29 @@ def _deep_dive(job: Job, progress: ProgressReporter) -> dict:
         request = DeepDiveRequest(
             objective=dive.objective, title=dive.title, text=dive.text, full_text_source="pasted"
         )
-    return deep_dive(request, progress).to_dict()
+    return Outcome(deep_dive(request, progress).to_dict())
 
 
-def _import(job: Job, progress: ProgressReporter) -> dict:
+def _import(job: Job, progress: ProgressReporter) -> Outcome:
     upload = job.libraryimport
     content = bytes(LibraryImport.objects.values_list("content", flat=True).get(pk=job.pk))
     progress("Reading the file", 2)
     try:
-        report = read_references(content, upload.filename, max_bytes=settings.UPLOAD_MAX_BYTES)
+        report = read_reference_file(content, upload.filename, progress)  # fenced, as above
     except (ReferenceFormatError, PubMedXMLError) as exc:
         raise ValueError(str(exc)) from exc
-    total = max(1, len(report.records))
-
-    def stored(count: int) -> None:
-        progress("Adding references to the library", 5 + int(80 * count / total))
-
-    counts = import_references(report.records, project=job.project, on_batch=stored)
-    progress("Rebuilding the search index", 90)
-    rebuild_index()
-    progress("done", 100)
-    return {
+    progress("Checking the references against the library", 60)
+    staged = stage_references(report.records, project_id=job.project_id)
+    progress("Saving the references to the project", 90)
+    result = {
         "filename": upload.filename,
         "format": report.format,
         "entries": report.entries,
-        "added": counts["added"],
-        "updated": counts["updated"],
-        "already_present": counts["already_present"],
         "duplicates_merged": report.duplicates_merged,
         "skipped": [
             {"entry": s.entry, "label": s.label, "reason": s.reason} for s in report.skipped
         ],
     }
+    # The references are written by job_complete, in its transaction: an import that is
+    # cancelled, times out or is handed to another worker leaves nothing behind.
+    return Outcome(result, publish=partial(publish_references, staged))

@@ -4,11 +4,20 @@ from django import forms
 from django.conf import settings
 from django.contrib.auth import get_user_model
 
-from jobs.models import Job, Membership, Paper, Project, Report, Role
+from jobs.library import project_has
+from jobs.models import Job, Membership, Project, Report, Role
 from jobs.research.reference_formats import ReferenceFormatError, detect_format
 
 
-class ReviewForm(forms.Form):
+class JobInputForm(forms.Form):
+    """A job's inputs, checked against what the job's project may read."""
+
+    def __init__(self, *args, project: Project | None = None, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.project = project
+
+
+class ReviewForm(JobInputForm):
     objective = forms.CharField(
         min_length=3,
         max_length=2000,
@@ -55,7 +64,7 @@ def read_upload(upload, *, kinds: str) -> bytes:
     return upload.read()
 
 
-class DeepDiveForm(forms.Form):
+class DeepDiveForm(JobInputForm):
     pmid = forms.RegexField(
         regex=r"^(\d{1,10}|doi:\S+|title:[0-9a-f]{12})$",
         required=False,
@@ -111,7 +120,7 @@ class DeepDiveForm(forms.Form):
         if upload:
             return data
         if pmid:
-            if not Paper.objects.filter(pmid=pmid).exists():
+            if self.project is None or not project_has(pmid, project_id=self.project.pk):
                 self.add_error("pmid", f"PMID {pmid} is not in the library.")
         elif not text.strip():
             raise forms.ValidationError("Give a PMID from the library, or paste a paper's text.")
@@ -122,7 +131,7 @@ class DeepDiveForm(forms.Form):
         return data
 
 
-class ImportForm(forms.Form):
+class ImportForm(JobInputForm):
     file = forms.FileField(
         label="Reference file",
         help_text="PubMed XML (plain or .gz), MEDLINE/.nbib, RIS, BibTeX or CSV.",

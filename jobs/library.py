@@ -1,17 +1,28 @@
-"""The paper library in the database, searched through an on-disk index rebuilt when it changes."""
+"""The paper libraries in the database: the shared one, searched through an on-disk index
+rebuilt when it changes, and each project's own references, indexed in memory."""
 
 from __future__ import annotations
 
 import threading
+from collections import OrderedDict
 from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
 from django.conf import settings
+from django.db import transaction
 from django.db.models import Count, Max
 from django.db.models.functions import Lower
 
-from jobs.models import Paper
-from jobs.research import PaperRecord, ParseReport, SearchIndex
+from jobs.models import Paper, ProjectReference
+from jobs.research import (
+    CombinedLibrary,
+    InMemoryLibrary,
+    Library,
+    PaperRecord,
+    ParseReport,
+    SearchIndex,
+)
 from jobs.research.version import INDEX_FORMAT
 
 UPDATED_FIELDS = ["doi", "pmcid", "title", "journal", "year", "record", "updated_at"]
@@ -98,7 +109,8 @@ def import_records(
     report: ParseReport | None = None,
     on_batch: Callable[[int], None] | None = None,
 ) -> tuple[int, int]:
-    """Insert or update papers by PMID; returns (created, updated).
+    """Insert or update shared papers by PMID, a short transaction a batch; returns (created,
+    updated). Only operators' baseline files and PubMed's own records come here.
 
     With a report, the PMIDs its file asked to delete (DeleteCitation) are deleted once the
     records are consumed. on_batch(total) is called after each batch, for progress output.
@@ -134,53 +146,177 @@ def delete_papers(pmids: Iterable[str]) -> int:
 
 
 def _upsert(records: list[PaperRecord]) -> tuple[int, int]:
-    """One batch: count which PMIDs exist, then insert-or-update them in one statement."""
+    """One batch in one short transaction: count which PMIDs exist, then insert-or-update
+    them. Short, so that on SQLite running jobs never wait long for the write lock."""
     pmids = [r.pmid for r in records]
-    existing = set(Paper.objects.filter(pmid__in=pmids).values_list("pmid", flat=True))
-    Paper.objects.bulk_create(
-        [_paper(r) for r in records],
-        update_conflicts=True,
-        unique_fields=["pmid"],
-        update_fields=UPDATED_FIELDS,
-    )
+    with transaction.atomic():
+        existing = set(Paper.objects.filter(pmid__in=pmids).values_list("pmid", flat=True))
+        Paper.objects.bulk_create(
+            [Paper(**_columns(r)) for r in records],
+            update_conflicts=True,
+            unique_fields=["pmid"],
+            update_fields=UPDATED_FIELDS,
+        )
     return len(records) - len(existing), len(existing)
 
 
-def _paper(record: PaperRecord) -> Paper:
-    """A Paper row for a record, fitted to the column sizes."""
+def _columns(record: PaperRecord) -> dict:
+    """A library row's columns for a record, fitted to the column sizes, without NUL
+    characters (PostgreSQL stores none, in text or JSON)."""
     year = record.year if record.year is not None and 0 < record.year < 32768 else None
-    return Paper(
-        pmid=record.pmid,
-        doi=record.doi[:255],
-        pmcid=record.pmcid[:32],
-        title=record.title,
-        journal=record.journal[:512],
-        year=year,
-        record=record.to_dict(),
+    return {
+        "pmid": _no_nul(record.pmid),
+        "doi": _no_nul(record.doi)[:255],
+        "pmcid": _no_nul(record.pmcid)[:32],
+        "title": _no_nul(record.title),
+        "journal": _no_nul(record.journal)[:512],
+        "year": year,
+        "record": _no_nul(record.to_dict()),
+    }
+
+
+def _no_nul(value):
+    if isinstance(value, str):
+        return value.replace("\x00", "")
+    if isinstance(value, list):
+        return [_no_nul(item) for item in value]
+    if isinstance(value, dict):
+        return {key: _no_nul(item) for key, item in value.items()}
+    return value
+
+
+def record_for(pmid: str, *, project_id: int) -> PaperRecord | None:
+    """A paper a project may deep-dive: the shared library's record, else the project's own."""
+    for rows in (
+        Paper.objects.filter(pmid=pmid),
+        ProjectReference.objects.filter(project_id=project_id, pmid=pmid),
+    ):
+        data = rows.values_list("record", flat=True).first()
+        if data is not None:
+            return PaperRecord.from_dict(data)
+    return None
+
+
+def project_has(pmid: str, *, project_id: int) -> bool:
+    """Whether a project may read this paper: shared, or one of its own references."""
+    return (
+        Paper.objects.filter(pmid=pmid).exists()
+        or ProjectReference.objects.filter(project_id=project_id, pmid=pmid).exists()
     )
 
 
-def import_references(
-    records: Iterable[PaperRecord], *, project, on_batch: Callable[[int], None] | None = None
-) -> dict[str, int]:
-    """Add a reference file's records to the library and to the project's references.
+def _project_fingerprint(project_id: int) -> str:
+    stats = ProjectReference.objects.filter(project_id=project_id).aggregate(
+        count=Count("id"), latest=Max("updated_at"), top=Max("id")
+    )
+    latest = stats["latest"].isoformat() if stats["latest"] else "-"
+    return f"{stats['count']}:{stats['top'] or 0}:{latest}"
 
-    A record without a PMID whose DOI is already in the library is linked, not stored again,
-    so a richer PubMed record is never overwritten by a thinner reference entry."""
+
+_project_libraries: OrderedDict[int, tuple[str, InMemoryLibrary]] = OrderedDict()
+PROJECT_LIBRARIES_KEPT = 16
+
+
+def project_library(project_id: int) -> InMemoryLibrary | None:
+    """A project's own references as a small library of their own (None when it has none),
+    indexed on first use and kept per process until they change."""
+    fingerprint = _project_fingerprint(project_id)
+    if fingerprint.startswith("0:"):
+        return None
+    with _lock:
+        kept = _project_libraries.get(project_id)
+        if kept is not None and kept[0] == fingerprint:
+            _project_libraries.move_to_end(project_id)
+            return kept[1]
+    rows = ProjectReference.objects.filter(project_id=project_id).order_by("id")
+    library = InMemoryLibrary(
+        PaperRecord.from_dict(data)
+        for data in rows.values_list("record", flat=True).iterator(chunk_size=STREAM_CHUNK)
+    )
+    with _lock:
+        _project_libraries[project_id] = (fingerprint, library)
+        while len(_project_libraries) > PROJECT_LIBRARIES_KEPT:
+            _project_libraries.popitem(last=False)
+    return library
+
+
+def library_for(project_id: int) -> Library:
+    """What a review in a project searches: the shared library plus the project's own
+    references. A PMID in both reads the shared record."""
+    shared = get_library()
+    own = project_library(project_id)
+    return shared if own is None else CombinedLibrary(shared, own)
+
+
+def from_project(pmids: Iterable[str], *, project_id: int) -> set[str]:
+    """Which of these papers a review read from the project's own references."""
+    pmids = list(dict.fromkeys(pmids))
+    own = set(
+        ProjectReference.objects.filter(project_id=project_id, pmid__in=pmids).values_list(
+            "pmid", flat=True
+        )
+    )
+    if not own:
+        return own
+    return own - set(Paper.objects.filter(pmid__in=own).values_list("pmid", flat=True))
+
+
+@dataclass
+class StagedReferences:
+    """A reference file's records sorted against the library, ready to publish."""
+
+    project_id: int
+    fresh: list[PaperRecord]
+    already_shared: int
+
+
+def stage_references(records: Iterable[PaperRecord], *, project_id: int) -> StagedReferences:
+    """Sort a file's records: those the shared library already has (by PMID, or by DOI for a
+    record without one) are read from there; the rest become the project's references.
+    Reads only; nothing is written until publish_references."""
     records = list(records)
-    dois = {r.doi.lower() for r in records if r.doi and not r.pmid.isdigit()}
-    known = dict(
-        Paper.objects.annotate(doi_key=Lower("doi"))
-        .filter(doi_key__in=dois)
-        .values_list("doi_key", "pmid")
-    )
-    linked = [
-        known[r.doi.lower()] for r in records if r.doi.lower() in known and not r.pmid.isdigit()
-    ]
-    fresh = [r for r in records if r.pmid.isdigit() or r.doi.lower() not in known]
-    created, updated = import_records(fresh, on_batch=on_batch)
-    pmids = [r.pmid for r in fresh] + linked
+    pmids = [r.pmid for r in records if r.pmid.isdigit()]
+    shared_pmids: set[str] = set()
     for start in range(0, len(pmids), STREAM_CHUNK):
         chunk = pmids[start : start + STREAM_CHUNK]
-        project.papers.add(*Paper.objects.filter(pmid__in=chunk).values_list("id", flat=True))
-    return {"added": created, "updated": updated, "already_present": len(linked)}
+        shared_pmids.update(Paper.objects.filter(pmid__in=chunk).values_list("pmid", flat=True))
+    dois = sorted({r.doi.lower() for r in records if r.doi and not r.pmid.isdigit()})
+    shared_dois: set[str] = set()
+    for start in range(0, len(dois), STREAM_CHUNK):
+        chunk = dois[start : start + STREAM_CHUNK]
+        shared_dois.update(
+            Paper.objects.annotate(doi_key=Lower("doi"))
+            .filter(doi_key__in=chunk)
+            .values_list("doi_key", flat=True)
+        )
+
+    def shared(record: PaperRecord) -> bool:
+        if record.pmid.isdigit():
+            return record.pmid in shared_pmids
+        return bool(record.doi) and record.doi.lower() in shared_dois
+
+    fresh = list({r.pmid: r for r in records if not shared(r)}.values())
+    return StagedReferences(
+        project_id=project_id, fresh=fresh, already_shared=len(records) - len(fresh)
+    )
+
+
+def publish_references(staged: StagedReferences, *, batch_size: int = 1000) -> dict[str, int]:
+    """Write staged references into their project (insert or replace by id); run it inside
+    the transaction that completes the import, so a cancelled import writes nothing."""
+    created = updated = 0
+    for start in range(0, len(staged.fresh), batch_size):
+        batch = staged.fresh[start : start + batch_size]
+        existing = set(
+            ProjectReference.objects.filter(
+                project_id=staged.project_id, pmid__in=[r.pmid for r in batch]
+            ).values_list("pmid", flat=True)
+        )
+        ProjectReference.objects.bulk_create(
+            [ProjectReference(project_id=staged.project_id, **_columns(r)) for r in batch],
+            update_conflicts=True,
+            unique_fields=["project", "pmid"],
+            update_fields=UPDATED_FIELDS,
+        )
+        created, updated = created + len(batch) - len(existing), updated + len(existing)
+    return {"added": created, "updated": updated, "already_present": staged.already_shared}

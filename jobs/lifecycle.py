@@ -3,12 +3,16 @@ it may start in, so two workers (or a worker and a user) racing can never both w
 
 import hashlib
 import json
-from datetime import timedelta
-from functools import partial
+import logging
+import time
+from collections.abc import Callable
+from datetime import datetime, timedelta
+from functools import partial, wraps
 from uuid import UUID
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
+from django.contrib.auth import get_user_model
+from django.db import IntegrityError, OperationalError, transaction
 from django.db.models import F, Q
 from django.utils.timezone import now
 from django_q.tasks import async_task
@@ -16,6 +20,31 @@ from django_q.tasks import async_task
 from jobs.models import DeepDiveAnalysis, Job, LibraryImport, Project, Report
 
 RUN_TASK = "jobs.tasks.run_job"
+
+log = logging.getLogger(__name__)
+
+# Pauses between the attempts of a write that found SQLite's write lock held by someone else
+# (a long import, say); each attempt first waits out the connection's busy timeout as well.
+LOCKED_RETRY_PAUSES = (0.1, 0.2, 0.5, 1.0, 2.0)
+
+
+def retry_when_locked(write):
+    """Try a write again a few times while SQLite answers "database is locked". Only outside a
+    transaction: inside one the error propagates, since the transaction is what must be retried."""
+
+    @wraps(write)
+    def retrying(**kwargs):
+        for pause in LOCKED_RETRY_PAUSES:
+            try:
+                return write(**kwargs)
+            except OperationalError as exc:
+                if "locked" not in str(exc) or transaction.get_connection().in_atomic_block:
+                    raise
+                log.warning("%s: %s; trying again in %s s", write.__name__, exc, pause)
+            time.sleep(pause)
+        return write(**kwargs)
+
+    return retrying
 
 
 def budget_for(*, kind: str, preference: str = "") -> int:
@@ -87,13 +116,16 @@ def job_submit(
     if existing is not None:
         return existing, False
     limit = settings.JOB_MAX_ACTIVE_PER_USER
-    if Job.objects.active().filter(creator=creator).count() >= limit:
-        raise TooManyActiveJobs(
-            f"You already have {limit} jobs queued or running. "
-            "Wait for one to finish, or cancel one, before starting another."
-        )
     try:
         with transaction.atomic():
+            # The user's row, locked, makes count-then-insert one step: concurrent submissions
+            # of one user queue here (on SQLite the IMMEDIATE transaction already does).
+            get_user_model().objects.select_for_update().filter(pk=creator.pk).exists()
+            if Job.objects.active().filter(creator=creator).count() >= limit:
+                raise TooManyActiveJobs(
+                    f"You already have {limit} jobs queued or running. "
+                    "Wait for one to finish, or cancel one, before starting another."
+                )
             job = Job.objects.create(
                 kind=kind,
                 project=project,
@@ -130,6 +162,7 @@ def job_create_import(*, project: Project, creator, **inputs) -> Job:
     return job_submit(kind=Job.Kind.IMPORT, project=project, creator=creator, **inputs)[0]
 
 
+@retry_when_locked
 def job_claim(*, job_id: UUID, worker: str) -> bool:
     """queued -> processing. False if someone else claimed it or it was cancelled."""
     moment = now()
@@ -146,6 +179,7 @@ def job_claim(*, job_id: UUID, worker: str) -> bool:
     )
 
 
+@retry_when_locked
 def job_progress(*, job_id: UUID, worker: str, stage: str, percent: int) -> bool:
     """processing -> processing with a new stage and percent. False once the job is no
     longer this worker's (cancelled, timed out or handed to another worker)."""
@@ -156,6 +190,7 @@ def job_progress(*, job_id: UUID, worker: str, stage: str, percent: int) -> bool
     )
 
 
+@retry_when_locked
 def job_heartbeat(*, job_id: UUID, worker: str) -> bool:
     """processing -> processing, proving the worker is alive. False once it is not its job."""
     return bool(
@@ -165,28 +200,48 @@ def job_heartbeat(*, job_id: UUID, worker: str) -> bool:
     )
 
 
+@retry_when_locked
 @transaction.atomic
-def job_complete(*, job_id: UUID, worker: str, result: dict) -> bool:
-    """processing -> completed, storing the result once. False if the job is no longer
-    this worker's, in which case nothing is stored."""
+def job_complete(
+    *, job_id: UUID, worker: str, result: dict, publish: Callable[[], dict] | None = None
+) -> bool:
+    """processing -> completed, storing the result once and running the job's staged writes
+    (publish, whose return value joins the result) in the same transaction. False if the job
+    is no longer this worker's, in which case nothing is stored or published."""
     won = Job.objects.filter(pk=job_id, status=Job.Status.PROCESSING, worker=worker).update(
         status=Job.Status.COMPLETED, stage="Finished", progress=100, finished_at=now()
     )
     if not won:
         return False
+    if publish is not None:
+        result = {**result, **publish()}
     kind = Job.objects.values_list("kind", flat=True).get(pk=job_id)
     DETAIL_MODELS[kind].objects.filter(job_id=job_id).update(result=result)
     return True
 
 
-def job_fail(*, job_id: UUID, error: str, detail: str = "", worker: str | None = None) -> bool:
+@retry_when_locked
+def job_fail(
+    *,
+    job_id: UUID,
+    error: str,
+    detail: str = "",
+    worker: str | None = None,
+    stale_before: datetime | None = None,
+    started_before: datetime | None = None,
+) -> bool:
     """queued or processing -> failed with a message for the user and detail for staff.
-    With a worker, only that worker's running job can fail."""
+    With a worker, only that worker's running job can fail; the reaper also passes the
+    condition it read (heartbeat or start older than a moment), checked again as it writes."""
     jobs = Job.objects.filter(pk=job_id)
     if worker is None:
         jobs = jobs.filter(status__in=Job.ACTIVE_STATUSES)
     else:
         jobs = jobs.filter(status=Job.Status.PROCESSING, worker=worker)
+    if stale_before is not None:
+        jobs = jobs.filter(heartbeat_at__lt=stale_before)
+    if started_before is not None:
+        jobs = jobs.filter(started_at__lt=started_before)
     return bool(
         jobs.update(
             status=Job.Status.FAILED,
@@ -198,6 +253,7 @@ def job_fail(*, job_id: UUID, error: str, detail: str = "", worker: str | None =
     )
 
 
+@retry_when_locked
 def job_cancel(*, job_id: UUID) -> bool:
     """queued or processing -> cancelled. A running worker notices at its next progress
     report and stops. False if the job had already finished."""
@@ -236,17 +292,22 @@ def job_retry(*, job_id: UUID, user) -> Job | None:
     return new
 
 
-def job_requeue(*, job_id: UUID, worker: str, reason: str) -> bool:
+@retry_when_locked
+def job_requeue(*, job_id: UUID, worker: str, reason: str, stale_before: datetime) -> bool:
     """processing -> queued, for a job whose worker stopped responding. Only while the same
-    worker still holds it, so a job that just finished or was requeued is left alone."""
-    requeued = Job.objects.filter(pk=job_id, status=Job.Status.PROCESSING, worker=worker).update(
-        status=Job.Status.QUEUED, stage=reason, worker="", enqueued_at=now()
+    worker still holds it and its heartbeat is still older than stale_before, so a job that
+    just finished, was requeued or proved alive after the reaper looked is left alone."""
+    requeued = (
+        Job.objects.filter(pk=job_id, status=Job.Status.PROCESSING, worker=worker)
+        .filter(heartbeat_at__lt=stale_before)
+        .update(status=Job.Status.QUEUED, stage=reason, worker="", enqueued_at=now())
     )
     if requeued:
         job_enqueue(job_id=job_id)
     return bool(requeued)
 
 
+@retry_when_locked
 def job_ring_again(*, job_id: UUID, enqueued_at) -> bool:
     """queued -> queued with a new doorbell, for a job no worker picked up (a lost message)."""
     rung = Job.objects.filter(pk=job_id, status=Job.Status.QUEUED, enqueued_at=enqueued_at).update(
@@ -264,11 +325,11 @@ def timed_out_message(budget_seconds: int) -> str:
     )
 
 
-@transaction.atomic
 def job_reap(*, moment=None, failed: list | None = None) -> dict[str, int]:
     """Recover what workers lost: over-budget jobs end failed, silent jobs go back to the
     queue (until the attempt limit), and unclaimed queued jobs are enqueued again. The ids
-    of jobs it failed are appended to `failed`."""
+    of jobs it failed are appended to `failed`. Every write re-checks what was read, so any
+    number of reapers may run at once; no transaction spans them, so each can retry a lock."""
     moment = moment or now()
     failed = [] if failed is None else failed
     counts = {"timed_out": 0, "requeued": 0, "gave_up": 0, "rung_again": 0}
@@ -277,10 +338,13 @@ def job_reap(*, moment=None, failed: list | None = None) -> dict[str, int]:
         "pk", "worker", "started_at", "heartbeat_at", "budget_seconds", "attempts"
     )
     for job in processing:
-        grace = settings.JOB_STALE_SECONDS
-        if job.started_at + timedelta(seconds=job.budget_seconds + grace) < moment:
+        over_budget = moment - timedelta(seconds=job.budget_seconds + settings.JOB_STALE_SECONDS)
+        if job.started_at < over_budget:
             if job_fail(
-                job_id=job.pk, worker=job.worker, error=timed_out_message(job.budget_seconds)
+                job_id=job.pk,
+                worker=job.worker,
+                error=timed_out_message(job.budget_seconds),
+                started_before=over_budget,
             ):
                 counts["timed_out"] += 1
                 failed.append(job.pk)
@@ -292,6 +356,7 @@ def job_reap(*, moment=None, failed: list | None = None) -> dict[str, int]:
                     error=f"The job was interrupted {job.attempts} times (its worker stopped "
                     "responding each time) and was given up. You can retry it.",
                     detail=f"last worker {job.worker}, last heartbeat {job.heartbeat_at}",
+                    stale_before=stale_before,
                 ):
                     counts["gave_up"] += 1
                     failed.append(job.pk)
@@ -300,6 +365,7 @@ def job_reap(*, moment=None, failed: list | None = None) -> dict[str, int]:
                     job_id=job.pk,
                     worker=job.worker,
                     reason="Restarting: the previous worker stopped responding",
+                    stale_before=stale_before,
                 )
     unclaimed_before = moment - timedelta(seconds=settings.JOB_UNCLAIMED_SECONDS)
     unclaimed = Job.objects.filter(status=Job.Status.QUEUED, enqueued_at__lt=unclaimed_before)

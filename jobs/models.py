@@ -39,9 +39,6 @@ class Project(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="owned_projects"
     )
     created_at = models.DateTimeField(default=now)
-    papers = models.ManyToManyField(
-        "Paper", blank=True, related_name="projects", help_text="References imported here."
-    )
 
     objects = ProjectQuerySet.as_manager()
 
@@ -91,6 +88,14 @@ class JobQuerySet(models.QuerySet):
                 user=user, role__in=[Role.OWNER, Role.EDITOR]
             ).values("project_id")
         )
+
+    def deletable_by(self, user) -> "JobQuerySet":
+        """Jobs the user may delete: their own while they may still edit the project, and
+        every job of a project they own."""
+        if not user.is_authenticated:
+            return self.none()
+        owned = Membership.objects.filter(user=user, role=Role.OWNER).values("project_id")
+        return self.editable_by(user).filter(Q(creator_id=user.pk) | Q(project_id__in=owned))
 
     def for_member(self, user) -> "JobQuerySet":
         """Jobs the user may see, with can_edit, through one join on their membership: the
@@ -369,9 +374,9 @@ DETAIL_ATTRIBUTES = {
 
 
 class Paper(models.Model):
-    """One record of the literature library, keyed by PubMed id."""
+    """One record of the shared library, keyed by PubMed id: the baseline files an operator
+    imports and the records fetched from PubMed. Read-only to members: no upload writes here."""
 
-    # A PubMed id, or for an imported reference without one "doi:…" or "title:<hash>".
     pmid = models.CharField(max_length=255, unique=True)
     doi = models.CharField(max_length=255, blank=True)
     pmcid = models.CharField(max_length=32, blank=True)
@@ -380,6 +385,30 @@ class Paper(models.Model):
     year = models.PositiveSmallIntegerField(null=True, blank=True)
     record = models.JSONField()
     updated_at = models.DateTimeField(auto_now=True)
+
+    def __str__(self) -> str:
+        return f"{self.pmid}: {self.title[:80]}"
+
+
+class ProjectReference(models.Model):
+    """A reference a project's members uploaded: private to that project, searched and
+    deep-dived only from it, and never mixed into the shared library."""
+
+    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="references")
+    # A PubMed id, or for a reference without one "doi:…" or "title:<hash>".
+    pmid = models.CharField(max_length=255)
+    doi = models.CharField(max_length=255, blank=True)
+    pmcid = models.CharField(max_length=32, blank=True)
+    title = models.TextField()
+    journal = models.CharField(max_length=512, blank=True)
+    year = models.PositiveSmallIntegerField(null=True, blank=True)
+    record = models.JSONField()
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["project", "pmid"], name="one_reference_per_project")
+        ]
 
     def __str__(self) -> str:
         return f"{self.pmid}: {self.title[:80]}"

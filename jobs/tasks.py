@@ -37,13 +37,13 @@ def _run(job_id: UUID) -> str:
     worker = worker_name()
     if not lifecycle.job_claim(job_id=job_id, worker=worker):
         return "not claimed"
-    job = Job.objects.select_related("report", "deepdiveanalysis").get(pk=job_id)
+    job = Job.objects.with_detail().get(pk=job_id)
     progress = ProgressReporter(job_id=job_id, worker=worker, budget_seconds=job.budget_seconds)
     heartbeat = Heartbeat(job_id=job_id, worker=worker, interval=settings.JOB_HEARTBEAT_SECONDS)
     heartbeat.start()
     try:
         with budget_alarm(job.budget_seconds):
-            result = run_engine(job, progress)
+            done = run_engine(job, progress)
     except JobInterrupted:
         return "interrupted"
     except JobTimedOut:
@@ -66,20 +66,22 @@ def _run(job_id: UUID) -> str:
         return "failed"
     finally:
         heartbeat.stop()
-    if not lifecycle.job_complete(job_id=job_id, worker=worker, result=result):
-        return "interrupted"
-    return "completed"
-
-
-def reap_stale_jobs() -> dict[str, int]:
-    """Scheduled every minute: recover jobs whose worker died or whose message was lost."""
-    failed: list[UUID] = []
-    counts = lifecycle.job_reap(failed=failed)
-    if any(counts.values()):
-        log.warning("reaper: %s", counts)
-    for job_id in failed:
-        notify_if_long(job_id=job_id)
-    return counts
+    try:
+        completed = lifecycle.job_complete(
+            job_id=job_id, worker=worker, result=done.result, publish=done.publish
+        )
+    except Exception as exc:
+        # The result or its staged writes could not be stored; the transaction kept neither.
+        log.exception("job %s could not be stored", job_id)
+        lifecycle.job_fail(
+            job_id=job_id,
+            worker=worker,
+            error="The analysis finished but its result could not be saved, so nothing was "
+            "kept. You can retry it; staff have the details.",
+            detail=f"{type(exc).__name__}: {exc}\n{traceback.format_exc()}",
+        )
+        return "failed"
+    return "completed" if completed else "interrupted"
 
 
 def prune_old_records() -> dict[str, int]:

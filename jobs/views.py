@@ -11,6 +11,7 @@ from django.contrib.auth.decorators import login_required
 from django.contrib.auth.views import redirect_to_login
 from django.core.paginator import Paginator
 from django.db import transaction
+from django.db.models import Exists, OuterRef
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -40,8 +41,11 @@ from jobs.research.exports import to_bibtex, to_json, to_markdown, to_ris
 
 
 def listed(user, ids: list) -> list[Job]:
-    """Rows for a list, in the order of `ids`, with what the list shows joined in one query."""
-    rows = {job.pk: job for job in Job.objects.for_member(user).for_list().filter(pk__in=ids)}
+    """Rows for a list, in the order of `ids`, with what the list shows joined in one query;
+    can_delete says whether to offer Delete."""
+    deletable = Job.objects.deletable_by(user).filter(pk=OuterRef("pk"))
+    jobs = Job.objects.for_member(user).for_list().annotate(can_delete=Exists(deletable))
+    rows = {job.pk: job for job in jobs.filter(pk__in=ids)}
     return [rows[pk] for pk in ids if pk in rows]
 
 
@@ -99,7 +103,7 @@ def _project_page(
         "deep_dive_form": forms.get("deep_dive_form") or DeepDiveForm(),
         "member_form": forms.get("member_form") or MemberForm(project=project),
         "import_form": forms.get("import_form") or ImportForm(),
-        "reference_count": project.papers.count(),
+        "reference_count": project.references.count(),
     }
     return render(request, "jobs/project_detail.html", context, status=status)
 
@@ -131,7 +135,7 @@ def _start_from_page(request: HttpRequest, project_id: int, form_name: str, form
     project = get_object_or_404(Project.objects.visible_to(request.user), pk=project_id)
     if not Project.objects.editable_by(request.user).filter(pk=project.pk).exists():
         return HttpResponse("Viewers can read this project's jobs but not start them.", status=403)
-    form = form_class(request.POST, request.FILES)
+    form = form_class(request.POST, request.FILES, project=project)
     if not form.is_valid():
         return _project_page(request, project, status=400, **{form_name: form})
     try:
@@ -208,7 +212,9 @@ def job_status_partial(request: HttpRequest, job_id: UUID) -> HttpResponse:
         return HttpResponseClientRedirect(login.url) if request.htmx else login
     ops.count_poll()
     watch = request.GET.get("watch", "")
-    watch = int(watch) if watch.isdigit() else int(time.time())
+    # A Unix time in ASCII digits; anything else ("²" passes str.isdigit) counts as absent.
+    is_time = watch.isascii() and watch.isdigit() and len(watch) <= 12
+    watch = int(watch) if is_time else int(time.time())
     response = render(request, "jobs/job_detail.html#status", _status_context(request, job, watch))
     if job.is_finished and request.htmx:
         # 286 tells htmx to stop polling; the finished fragment carries no trigger either.
@@ -240,8 +246,11 @@ def job_list(request: HttpRequest) -> HttpResponse:
 @login_required
 def job_delete(request: HttpRequest, job_id: UUID) -> HttpResponse:
     job = get_object_or_404(Job.objects.visible_to(request.user), pk=job_id)
-    if not Job.objects.editable_by(request.user).filter(pk=job.pk).exists():
-        return HttpResponse("Viewers cannot delete jobs.", status=403)
+    if not Job.objects.deletable_by(request.user).filter(pk=job.pk).exists():
+        return HttpResponse(
+            "Only the member who started this job or an owner of the project can delete it.",
+            status=403,
+        )
     if not lifecycle.job_delete(job_id=job.pk):
         messages.error(request, "A job that is still running can't be deleted; cancel it first.")
         return redirect(job)

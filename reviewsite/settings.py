@@ -1,6 +1,7 @@
 """Settings for reviewsite, read from the environment. See the README for every variable."""
 
 import os
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
@@ -60,11 +61,13 @@ INSTALLED_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.humanize",
+    "axes",
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "django_htmx",
-    "django_q",
+    # Before django_q, so that jobs' qcluster command (the cluster with its reaper) is the one run.
     "jobs",
+    "django_q",
 ]
 
 MIDDLEWARE = [
@@ -78,6 +81,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    # Last, as django-axes asks: it turns a locked-out login into the lockout page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "reviewsite.urls"
@@ -110,7 +115,8 @@ DATABASES = {
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"]["OPTIONS"] = {
         "transaction_mode": "IMMEDIATE",
-        "timeout": 20,
+        # How long a write waits for another process's write lock before "database is locked".
+        "timeout": env_int("SQLITE_BUSY_SECONDS", 20),
         "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
     }
     # A file, not memory, so that worker processes started by the tests share it.
@@ -129,6 +135,28 @@ AUTH_PASSWORD_VALIDATORS = [
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "dashboard"
 LOGOUT_REDIRECT_URL = "login"
+
+# Login throttling (django-axes): the first backend refuses a locked-out login before the
+# password is checked. Failures are counted per account and per client address, each on its
+# own, in the database, so every web process sees them. API tokens never pass through here.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_HANDLER = "axes.handlers.database.AxesDatabaseHandler"
+AXES_FAILURE_LIMIT = env_int("LOGIN_FAILURE_LIMIT", 10)
+AXES_COOLOFF_TIME = timedelta(minutes=env_int("LOGIN_LOCKOUT_MINUTES", 15))
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+# Tries made while locked out do not extend the lock, so "try again in N minutes" holds.
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
+AXES_LOCKOUT_CALLABLE = "jobs.throttling.lockout_response"
+AXES_CLIENT_IP_CALLABLE = "jobs.throttling.client_ip"
+# Only failure counters are kept: no row for every successful login, no start-up banner.
+AXES_DISABLE_ACCESS_LOG = True
+AXES_VERBOSE = False
+# Proxies in front of the app that append the client's address to X-Forwarded-For (e.g. 1 for
+# nginx on the same machine). 0 trusts no header: the address is the connection's own.
+TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 0)
 
 LANGUAGE_CODE = "en-us"
 TIME_ZONE = env("TIME_ZONE", "UTC")
@@ -171,10 +199,15 @@ SECURE_CSP = {
     "object-src": [CSP.NONE],
 }
 
+# Every line goes through the one console handler, whose first filter masks secrets (API keys,
+# tokens, passwords, the secret settings); Django's own handlers are replaced by it.
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "filters": {"job_id": {"()": "jobs.logging.JobIdFilter"}},
+    "filters": {
+        "redact_secrets": {"()": "jobs.logging.RedactSecretsFilter"},
+        "job_id": {"()": "jobs.logging.JobIdFilter"},
+    },
     "formatters": {
         "plain": {"format": "%(asctime)s %(levelname)s %(name)s [%(job_id)s] %(message)s"},
         "json": {"()": "jobs.logging.JsonFormatter"},
@@ -183,11 +216,18 @@ LOGGING = {
         "console": {
             "class": "logging.StreamHandler",
             "formatter": "json" if env("LOG_FORMAT") == "json" else "plain",
-            "filters": ["job_id"],
+            "filters": ["redact_secrets", "job_id"],
         }
     },
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", "INFO")},
-    "loggers": {"django-q": {"level": env("Q_LOG_LEVEL", "INFO"), "propagate": True}},
+    "loggers": {
+        "django-q": {"level": env("Q_LOG_LEVEL", "INFO"), "propagate": True},
+        "django": {"handlers": [], "level": "INFO", "propagate": True},
+        "django.server": {"handlers": [], "level": "INFO", "propagate": True},
+        # httpx logs every request's URL at INFO, query string (and so api_key) included.
+        "httpx": {"level": "WARNING"},
+        "httpcore": {"level": "WARNING"},
+    },
 }
 
 # Time budgets per kind of job, in seconds. A job over its budget ends failed and says so.
@@ -219,7 +259,11 @@ Q_CLUSTER = {
     # Keep every task record (no trimming query after each task); prune_old_records removes
     # them after QUEUE_RECORD_RETENTION_DAYS.
     "save_limit": 0,
-    "queue_limit": env_int("Q_WORKERS", 2) * 2,
+    # Prefetch as little as django-q2 allows (0 would mean unlimited): a busy cluster still
+    # holds two doorbells, one in its internal queue and one in its pusher's hand, blocked
+    # until a worker is free. The reaper rings again for a job unclaimed for
+    # JOB_UNCLAIMED_SECONDS, so an idle cluster runs it (the held doorbell then finds it claimed).
+    "queue_limit": 1,
     "label": "Background tasks",
     "poll": 0.2,
 }
@@ -256,6 +300,9 @@ METRICS_TOKEN = env("METRICS_TOKEN")
 # older than JOB_STALE_SECONDS as lost and hands it to another worker.
 JOB_HEARTBEAT_SECONDS = float(env("JOB_HEARTBEAT_SECONDS", "10"))
 JOB_STALE_SECONDS = env_int("JOB_STALE_SECONDS", 90)
+# The reaper runs this often, in a small process of its own beside each worker cluster (jobs'
+# qcluster command starts it), so recovery never waits for a free worker.
+JOB_REAP_SECONDS = float(env("JOB_REAP_SECONDS", "5"))
 # A job that has failed to finish this many times (its worker died each time) ends failed.
 JOB_MAX_ATTEMPTS = env_int("JOB_MAX_ATTEMPTS", 3)
 # A queued job nobody has claimed for this long gets its doorbell rung again (a lost message).
@@ -296,6 +343,15 @@ QUEUE_RECORD_RETENTION_DAYS = env_int("QUEUE_RECORD_RETENTION_DAYS", 14)
 UPLOAD_MAX_BYTES = env_int("UPLOAD_MAX_BYTES", 20 * 1024 * 1024)
 FILE_UPLOAD_MAX_MEMORY_SIZE = UPLOAD_MAX_BYTES
 PDF_MAX_PAGES = env_int("PDF_MAX_PAGES", 200)
+# Uploaded files are parsed in a separate process (jobs/research/untrusted.py), killed at the
+# job's budget or cancel, so a hostile file fails its job with a message naming the limit hit.
+# What a gzip file may decompress to, and BibTeX @string macros may expand to, in bytes:
+UPLOAD_MAX_EXPANDED_BYTES = env_int("UPLOAD_MAX_EXPANDED_BYTES", 100 * 1024 * 1024)
+# Entries in one reference file (duplicates count), and characters in any one of its fields:
+UPLOAD_MAX_REFERENCES = env_int("UPLOAD_MAX_REFERENCES", 50_000)
+UPLOAD_MAX_FIELD_CHARACTERS = env_int("UPLOAD_MAX_FIELD_CHARACTERS", 100_000)
+# Address space of the parsing process, in MB (the interpreter and its imports take ~150):
+UNTRUSTED_MEMORY_MB = env_int("UNTRUSTED_MEMORY_MB", 1024)
 
 # Live PubMed (NCBI E-utilities). NCBI allows 3 requests a second, 10 with an API key; the
 # limit is held across every worker process.

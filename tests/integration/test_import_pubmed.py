@@ -97,8 +97,8 @@ def test_truncated_file_leaves_nothing_half_imported(tmp_path):
     out, err = StringIO(), StringIO()
     with pytest.raises(CommandError):
         call_command("import_pubmed", str(broken), stdout=out, stderr=err)
-    assert "2,000 records…" in out.getvalue()  # batches were written before the failure…
-    assert Paper.objects.count() == 0  # …and rolled back
+    assert "records…" not in out.getvalue()  # the whole file is read before any batch
+    assert Paper.objects.count() == 0
     assert "truncated" in err.getvalue()
 
 

@@ -2,20 +2,22 @@
 
 from __future__ import annotations
 
+import json
+import tempfile
 import time
 from pathlib import Path
 
+from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
-from django.db import transaction
 
 from jobs.library import delete_papers, import_records, rebuild_index
-from jobs.research import ParseReport, PubMedXMLError, read_pubmed
+from jobs.research import PaperRecord, ParseReport, PubMedXMLError, read_pubmed
 
 
 class Command(BaseCommand):
     help = (
-        "Import PubMed XML files (.xml or .xml.gz) into the paper library, each file all or "
-        "nothing, then rebuild the search index."
+        "Import PubMed XML files (.xml or .xml.gz) into the shared paper library, then rebuild "
+        "the search index. A file that cannot be read whole imports nothing."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
@@ -45,24 +47,26 @@ class Command(BaseCommand):
             raise CommandError(f"{len(failures)} of {len(files)} files were not imported.")
 
     def _import_file(self, path: Path) -> None:
-        """Import one file in one transaction, so a failure leaves the library as it was."""
+        """Read the whole file first, so a bad file writes nothing; then write it in short
+        transactions, so running jobs never wait long for the database (on SQLite its write
+        lock). Importing is idempotent: an interrupted write is finished by running it again."""
         if not path.is_file():
             raise CommandError(f"{path}: no such file")
         started = time.perf_counter()
         report = ParseReport()
         self.stdout.write(f"{path.name}:")
-        try:
-            with transaction.atomic():
-                created, updated = import_records(
-                    read_pubmed(path, report), report=None, on_batch=self._progress
-                )
-                removed = delete_papers(report.deleted)
-        except PubMedXMLError as exc:
-            self.stdout.write("")
-            raise CommandError(f"{exc} Nothing from this file was imported.") from None
-        except OSError as exc:
-            self.stdout.write("")
-            raise CommandError(f"{path}: cannot be read ({exc.strerror or exc})") from None
+        with tempfile.TemporaryFile("w+", encoding="utf-8", dir=settings.DATA_DIR) as staged:
+            try:
+                for record in read_pubmed(path, report):
+                    staged.write(json.dumps(record.to_dict(), ensure_ascii=False) + "\n")
+            except PubMedXMLError as exc:
+                raise CommandError(f"{exc} Nothing from this file was imported.") from None
+            except OSError as exc:
+                raise CommandError(f"{path}: cannot be read ({exc.strerror or exc})") from None
+            staged.seek(0)
+            records = (PaperRecord.from_dict(json.loads(line)) for line in staged)
+            created, updated = import_records(records, on_batch=self._progress)
+        removed = delete_papers(report.deleted)
         self.stdout.write("")
         self.stdout.write(
             f"  parsed {report.parsed:,}, created {created:,}, updated {updated:,}, "
