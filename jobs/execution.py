@@ -1,5 +1,6 @@
 """Runs the research engine for one claimed job, reporting progress through the lifecycle."""
 
+import logging
 import os
 import signal
 import socket
@@ -7,12 +8,13 @@ import threading
 import time
 import uuid
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass, replace
 from functools import partial
 from uuid import UUID
 
 from django.conf import settings
+from django.db import DatabaseError, InterfaceError, connection
 
 from jobs import lifecycle
 from jobs.fence import read_full_text, read_reference_file
@@ -40,6 +42,8 @@ from jobs.research.fulltext import FullTextError
 from jobs.research.llm import LlmClient, synthesise
 from jobs.research.pubmed_xml import PubMedXMLError
 from jobs.research.reference_formats import ReferenceFormatError
+
+log = logging.getLogger(__name__)
 
 
 class JobInterrupted(Exception):
@@ -116,9 +120,6 @@ class Heartbeat(threading.Thread):
         self.stopped = threading.Event()
 
     def run(self) -> None:
-        import logging
-
-        log = logging.getLogger(__name__)
         try:
             while not self.stopped.wait(self.interval):
                 try:
@@ -135,10 +136,6 @@ class Heartbeat(threading.Thread):
     @staticmethod
     def close_connection() -> None:
         """Drop this thread's database connection, even a broken one that errs on closing."""
-        from contextlib import suppress
-
-        from django.db import DatabaseError, InterfaceError, connection
-
         with suppress(DatabaseError, InterfaceError):
             connection.close()
 
