@@ -183,6 +183,16 @@ def wait_for(condition, *, timeout: float, interval: float = 0.1, message: str =
     pytest.fail(message or f"condition not met within {timeout} s")
 
 
+def completed_runs(job_id) -> int:
+    """How many completed runs of the job its cluster recorded, once the first is recorded (the
+    cluster saves its task record just after the job's row says completed)."""
+    from django_q.models import Task
+
+    runs = Task.objects.filter(func="jobs.tasks.run_job", args=(str(job_id),), result="completed")
+    wait_for(runs.exists, timeout=15, message=f"no completed run of job {job_id} was recorded")
+    return runs.count()
+
+
 @pytest.fixture
 def start_worker(tmp_path):
     """Start real worker clusters; each is stopped at the end of the test."""

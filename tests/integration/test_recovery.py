@@ -11,11 +11,10 @@ from pathlib import Path
 
 import pytest
 from django.conf import settings
-from django_q.models import Task
 
 from jobs import lifecycle
 from jobs.models import Job
-from tests.conftest import Worker, make_project, make_user, wait_for
+from tests.conftest import Worker, completed_runs, make_project, make_user, wait_for
 
 pytestmark = [pytest.mark.worker, pytest.mark.django_db(transaction=True)]
 
@@ -87,10 +86,7 @@ def test_a_crashed_job_runs_again_within_the_threshold_while_every_worker_is_bus
     assert Job.objects.get(pk=victim).attempts == 2
     assert Job.objects.get(pk=other).attempts == 1
     for job_id in (victim, other):
-        completed = Task.objects.filter(
-            func="jobs.tasks.run_job", args=(str(job_id),), result="completed"
-        )
-        assert completed.count() == 1, job_id
+        assert completed_runs(job_id) == 1, job_id
 
 
 def test_a_cluster_runs_its_reaper_beside_it_and_stops_it_when_it_stops(start_worker):

@@ -13,7 +13,7 @@ from django.utils.timezone import now
 from django_q.models import Task
 
 from jobs.models import ApiToken, Job
-from tests.conftest import make_project, make_user, wait_for
+from tests.conftest import completed_runs, make_project, make_user, wait_for
 
 pytestmark = [pytest.mark.worker, pytest.mark.django_db(transaction=True)]
 
@@ -155,7 +155,7 @@ def test_a_job_survives_its_worker_being_killed_and_completes_exactly_once(
     job = Job.objects.get(pk=job_id)
     assert job.attempts == 2
     assert job.started_at > killed_at
-    assert Task.objects.filter(func="jobs.tasks.run_job", result="completed").count() == 1
+    assert completed_runs(job_id) == 1
 
 
 def test_a_second_delivery_of_the_same_job_is_a_no_op(api, start_worker):
@@ -229,10 +229,7 @@ def test_a_killed_cluster_loses_neither_its_running_nor_its_waiting_job(
     for job_id in ids:
         assert finished(api, job_id)["status"] == "completed"
     for job_id in ids:
-        completions = Task.objects.filter(
-            func="jobs.tasks.run_job", args=(job_id,), result="completed"
-        ).count()
-        assert completions == 1, job_id
+        assert completed_runs(job_id) == 1, job_id
 
 
 @pytest.mark.parametrize(
