@@ -45,18 +45,23 @@ class InMemoryLibrary:
 
 
 class CombinedLibrary:
-    """Several libraries searched as one: results merged by PMID, best score kept."""
+    """Several libraries searched as one: results merged by PMID, best score kept.
+
+    Each library's scores come from its own index statistics, so they are not comparable: a
+    search keeps every library's own k best instead of the k best raw scores overall, or a
+    small library (a project's references, a PubMed fetch) would be crowded out by a large one.
+    The review's ranking then decides between them."""
 
     def __init__(self, *libraries: Library) -> None:
         self.libraries = libraries
 
     def search(self, query: str, k: int) -> list[tuple[str, float]]:
-        """The k best (pmid, score) pairs across the libraries, best first."""
+        """Each library's k best (pmid, score) pairs, merged, best first."""
         best: dict[str, float] = {}
         for library in self.libraries:
             for pmid, score in library.search(query, k):
                 best[pmid] = max(score, best.get(pmid, score))
-        return sorted(best.items(), key=lambda item: (-item[1], item[0]))[:k]
+        return sorted(best.items(), key=lambda item: (-item[1], item[0]))
 
     def get_many(self, pmids: Sequence[str]) -> dict[str, PaperRecord]:
         """The records for the PMIDs that exist, the first library that has one winning."""

@@ -2,7 +2,7 @@
 
 import pytest
 
-from jobs.research import SearchIndex
+from jobs.research import CombinedLibrary, InMemoryLibrary, SearchIndex
 from tests.unit.research.conftest import make_record
 
 
@@ -76,3 +76,14 @@ def test_empty_index_builds_saves_and_searches(tmp_path):
     assert len(index) == 0 and index.search("anything") == []
     index.save(tmp_path / "index")
     assert len(SearchIndex.load(tmp_path / "index")) == 0
+
+
+def test_a_combined_search_keeps_a_small_librarys_hits_beside_a_large_ones():
+    large = InMemoryLibrary(
+        make_record(pmid=str(1000 + i), title=f"Relapse rates in cohort {i} of a relapse study")
+        for i in range(30)
+    )
+    small = InMemoryLibrary([make_record(pmid="title:0123456789ab", title="Zyxomycin and relapse")])
+    found = dict(CombinedLibrary(large, small).search("zyxomycin relapse", 10))
+    assert "title:0123456789ab" in found  # its own index's score is not comparable, yet kept
+    assert len(found) == 11
