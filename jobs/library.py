@@ -38,10 +38,15 @@ def index_directory() -> Path:
 
 
 def library_fingerprint() -> str:
-    """Changes whenever a paper is added, updated or deleted; one aggregate query."""
-    stats = Paper.objects.aggregate(count=Count("id"), latest=Max("updated_at"), top=Max("id"))
+    """Changes whenever a shared paper is added, updated or deleted; one aggregate query."""
+    return f"f{INDEX_FORMAT}:{_fingerprint(Paper.objects.all())}"
+
+
+def _fingerprint(rows) -> str:
+    """count:top id:latest update of a library's rows, which any change to them changes."""
+    stats = rows.aggregate(count=Count("id"), latest=Max("updated_at"), top=Max("id"))
     latest = stats["latest"].isoformat() if stats["latest"] else "-"
-    return f"f{INDEX_FORMAT}:{stats['count']}:{stats['top'] or 0}:{latest}"
+    return f"{stats['count']}:{stats['top'] or 0}:{latest}"
 
 
 def _stored_records() -> Iterator[PaperRecord]:
@@ -205,14 +210,6 @@ def project_has(pmid: str, *, project_id: int) -> bool:
     )
 
 
-def _project_fingerprint(project_id: int) -> str:
-    stats = ProjectReference.objects.filter(project_id=project_id).aggregate(
-        count=Count("id"), latest=Max("updated_at"), top=Max("id")
-    )
-    latest = stats["latest"].isoformat() if stats["latest"] else "-"
-    return f"{stats['count']}:{stats['top'] or 0}:{latest}"
-
-
 _project_libraries: OrderedDict[int, tuple[str, InMemoryLibrary]] = OrderedDict()
 PROJECT_LIBRARIES_KEPT = 16
 
@@ -220,7 +217,7 @@ PROJECT_LIBRARIES_KEPT = 16
 def project_library(project_id: int) -> InMemoryLibrary | None:
     """A project's own references as a small library of their own (None when it has none),
     indexed on first use and kept per process until they change."""
-    fingerprint = _project_fingerprint(project_id)
+    fingerprint = _fingerprint(ProjectReference.objects.filter(project_id=project_id))
     if fingerprint.startswith("0:"):
         return None
     with _lock:

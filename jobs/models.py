@@ -373,28 +373,10 @@ DETAIL_ATTRIBUTES = {
 }
 
 
-class Paper(models.Model):
-    """One record of the shared library, keyed by PubMed id: the baseline files an operator
-    imports and the records fetched from PubMed. Read-only to members: no upload writes here."""
+class LibraryRecord(models.Model):
+    """One paper record of a library: its identifiers and bibliographic data as columns, the
+    engine's full record as JSON."""
 
-    pmid = models.CharField(max_length=255, unique=True)
-    doi = models.CharField(max_length=255, blank=True)
-    pmcid = models.CharField(max_length=32, blank=True)
-    title = models.TextField()
-    journal = models.CharField(max_length=512, blank=True)
-    year = models.PositiveSmallIntegerField(null=True, blank=True)
-    record = models.JSONField()
-    updated_at = models.DateTimeField(auto_now=True)
-
-    def __str__(self) -> str:
-        return f"{self.pmid}: {self.title[:80]}"
-
-
-class ProjectReference(models.Model):
-    """A reference a project's members uploaded: private to that project, searched and
-    deep-dived only from it, and never mixed into the shared library."""
-
-    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="references")
     # A PubMed id, or for a reference without one "doi:…" or "title:<hash>".
     pmid = models.CharField(max_length=255)
     doi = models.CharField(max_length=255, blank=True)
@@ -406,12 +388,29 @@ class ProjectReference(models.Model):
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
-        constraints = [
-            models.UniqueConstraint(fields=["project", "pmid"], name="one_reference_per_project")
-        ]
+        abstract = True
 
     def __str__(self) -> str:
         return f"{self.pmid}: {self.title[:80]}"
+
+
+class Paper(LibraryRecord):
+    """One record of the shared library, keyed by PubMed id: the baseline files an operator
+    imports and the records fetched from PubMed. Read-only to members: no upload writes here."""
+
+    pmid = models.CharField(max_length=255, unique=True)
+
+
+class ProjectReference(LibraryRecord):
+    """A reference a project's members uploaded: private to that project, searched and
+    deep-dived only from it, and never mixed into the shared library."""
+
+    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="references")
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["project", "pmid"], name="one_reference_per_project")
+        ]
 
 
 class ApiTokenQuerySet(models.QuerySet):

@@ -55,15 +55,9 @@ def _run(job_id: UUID) -> str:
         lifecycle.job_fail(job_id=job_id, worker=worker, error=str(exc))
         return "failed"
     except Exception as exc:
-        log.exception("job %s failed", job_id)
-        lifecycle.job_fail(
-            job_id=job_id,
-            worker=worker,
-            error="The analysis stopped because of an unexpected error. "
-            "You can retry it; staff have the details.",
-            detail=f"{type(exc).__name__}: {exc}\n{traceback.format_exc()}",
+        return _failed_unexpectedly(
+            job_id, worker, exc, "The analysis stopped because of an unexpected error."
         )
-        return "failed"
     finally:
         heartbeat.stop()
     try:
@@ -72,16 +66,25 @@ def _run(job_id: UUID) -> str:
         )
     except Exception as exc:
         # The result or its staged writes could not be stored; the transaction kept neither.
-        log.exception("job %s could not be stored", job_id)
-        lifecycle.job_fail(
-            job_id=job_id,
-            worker=worker,
-            error="The analysis finished but its result could not be saved, so nothing was "
-            "kept. You can retry it; staff have the details.",
-            detail=f"{type(exc).__name__}: {exc}\n{traceback.format_exc()}",
+        return _failed_unexpectedly(
+            job_id,
+            worker,
+            exc,
+            "The analysis finished but its result could not be saved, so nothing was kept.",
         )
-        return "failed"
     return "completed" if completed else "interrupted"
+
+
+def _failed_unexpectedly(job_id: UUID, worker: str, exc: Exception, what: str) -> str:
+    """Our bug, not the user's: an apology for them, the traceback for staff and the log."""
+    log.exception("job %s failed", job_id)
+    lifecycle.job_fail(
+        job_id=job_id,
+        worker=worker,
+        error=f"{what} You can retry it; staff have the details.",
+        detail=f"{type(exc).__name__}: {exc}\n{traceback.format_exc()}",
+    )
+    return "failed"
 
 
 def prune_old_records() -> dict[str, int]:

@@ -1,6 +1,7 @@
 """Plain factory functions and shared fixtures."""
 
 import itertools
+import json
 import os
 import signal
 import subprocess
@@ -72,6 +73,20 @@ def make_paper(pmid: str = "", **overrides) -> Paper:
         "abstract": [{"category": "RESULTS", "label": "RESULTS", "text": "It worked."}],
     }
     return Paper.objects.create(pmid=pmid, title=record["title"], record=record)
+
+
+@pytest.fixture
+def recorded_pubmed(httpserver, settings):
+    """A loopback server answering esearch and efetch with NCBI's own reply formats."""
+    depth = Path(__file__).resolve().parent / "fixtures" / "depth"
+    settings.NCBI_BASE_URL = httpserver.url_for("/eutils/")
+    esearch = json.loads((depth / "esearch_asthma.json").read_text())
+    esearch["esearchresult"]["idlist"] = ["29768149"]
+    httpserver.expect_request("/eutils/esearch.fcgi").respond_with_json(esearch)
+    httpserver.expect_request("/eutils/efetch.fcgi").respond_with_data(
+        (depth / "efetch_29768149.xml").read_bytes(), content_type="text/xml"
+    )
+    return httpserver
 
 
 @pytest.fixture

@@ -2,7 +2,6 @@
 imports as jobs, full-text deep dives, language-model synthesis and take-away exports. Jobs
 run through the real task function, in this process."""
 
-import json
 import socket
 from pathlib import Path
 
@@ -27,19 +26,6 @@ LIBRARY = Path(__file__).resolve().parents[1] / "fixtures" / "pubmed" / "sample_
 def data_dir(settings, tmp_path):
     settings.DATA_DIR = tmp_path
     return tmp_path
-
-
-@pytest.fixture
-def recorded_pubmed(httpserver, settings):
-    """A loopback server answering esearch and efetch with NCBI's own reply formats."""
-    settings.NCBI_BASE_URL = httpserver.url_for("/eutils/")
-    esearch = json.loads((DEPTH / "esearch_asthma.json").read_text())
-    esearch["esearchresult"]["idlist"] = ["29768149"]
-    httpserver.expect_request("/eutils/esearch.fcgi").respond_with_json(esearch)
-    httpserver.expect_request("/eutils/efetch.fcgi").respond_with_data(
-        (DEPTH / "efetch_29768149.xml").read_bytes(), content_type="text/xml"
-    )
-    return httpserver
 
 
 def finish(job: Job) -> Job:

@@ -4,7 +4,6 @@ not a login's password, not a token, whatever the handler or format."""
 import io
 import json
 import logging
-from pathlib import Path
 
 import pytest
 
@@ -16,7 +15,6 @@ from tests.conftest import make_user
 
 pytestmark = pytest.mark.django_db
 
-DEPTH = Path(__file__).resolve().parents[1] / "fixtures" / "depth"
 NCBI_KEY = "ncbi0123456789abcdef0123456789ab"
 
 
@@ -32,18 +30,11 @@ def console(settings):
 
 
 @pytest.fixture
-def pubmed_with_key(httpserver, settings, tmp_path):
+def pubmed_with_key(recorded_pubmed, settings, tmp_path):
     """A loopback E-utilities server, and NCBI_API_KEY set as an operator would set it."""
     settings.DATA_DIR = tmp_path
-    settings.NCBI_BASE_URL = httpserver.url_for("/eutils/")
     settings.NCBI_API_KEY = NCBI_KEY
-    esearch = json.loads((DEPTH / "esearch_asthma.json").read_text())
-    esearch["esearchresult"]["idlist"] = ["29768149"]
-    httpserver.expect_request("/eutils/esearch.fcgi").respond_with_json(esearch)
-    httpserver.expect_request("/eutils/efetch.fcgi").respond_with_data(
-        (DEPTH / "efetch_29768149.xml").read_bytes(), content_type="text/xml"
-    )
-    return httpserver
+    return recorded_pubmed
 
 
 def everything_logged(caplog, console) -> str:
