@@ -17,7 +17,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from jobs.research import (  # noqa: E402
+from research import (  # noqa: E402
     DeepDiveRequest,
     InMemoryLibrary,
     ReviewRequest,
@@ -51,7 +51,7 @@ def peak_rss_of_parse(path: Path) -> tuple[float, int]:
     """Peak resident memory (MiB) of a fresh process that only streams the file."""
     # VmHWM, not ru_maxrss: Linux carries ru_maxrss over from the parent across fork and exec.
     code = (
-        "import re, sys; from jobs.research import read_pubmed;"
+        "import re, sys; from research import read_pubmed;"
         "n = sum(1 for _ in read_pubmed(sys.argv[1]));"
         "hwm = re.search(r'VmHWM:\\s+(\\d+)', open('/proc/self/status').read()).group(1);"
         "print(int(hwm) / 1024, n)"

@@ -28,7 +28,7 @@ from jobs.library import (
 )
 from jobs.models import DeepDiveAnalysis, Job, LibraryImport, Report
 from jobs.ratelimit import DatabaseRateLimiter
-from jobs.research import (
+from research import (
     CombinedLibrary,
     DeepDiveRequest,
     InMemoryLibrary,
@@ -37,11 +37,11 @@ from jobs.research import (
     deep_dive,
     generate_review,
 )
-from jobs.research.eutils import EutilsClient, SourceError
-from jobs.research.fulltext import FullTextError
-from jobs.research.llm import LlmClient, synthesise
-from jobs.research.pubmed_xml import PubMedXMLError
-from jobs.research.reference_formats import ReferenceFormatError
+from research.eutils import EutilsClient, SourceError
+from research.fulltext import FullTextError
+from research.llm import LlmClient, synthesise
+from research.pubmed_xml import PubMedXMLError
+from research.reference_formats import ReferenceFormatError
 
 log = logging.getLogger(__name__)
 

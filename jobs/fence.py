@@ -1,4 +1,4 @@
-"""Uploaded files are read in a fenced process (jobs.research.untrusted), with the limits in
+"""Uploaded files are read in a fenced process (research.untrusted), with the limits in
 settings and what is left of the job's time budget. A file that is refused raises the engine's
 FullTextError or ReferenceFormatError (ValueErrors), whose message names the limit."""
 
@@ -9,9 +9,9 @@ from typing import TYPE_CHECKING
 
 from django.conf import settings
 
-from jobs.research import untrusted
-from jobs.research.fulltext import FullText
-from jobs.research.reference_formats import ReferenceReport
+from research import untrusted
+from research.fulltext import FullText
+from research.reference_formats import ReferenceReport
 
 if TYPE_CHECKING:
     from jobs.execution import ProgressReporter

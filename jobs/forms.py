@@ -6,7 +6,7 @@ from django.contrib.auth import get_user_model
 
 from jobs.library import project_has
 from jobs.models import Job, Membership, Project, Report, Role
-from jobs.research.reference_formats import ReferenceFormatError, detect_format
+from research.reference_formats import ReferenceFormatError, detect_format
 
 
 class JobInputForm(forms.Form):

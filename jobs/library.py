@@ -15,7 +15,7 @@ from django.db.models import Count, Max
 from django.db.models.functions import Lower
 
 from jobs.models import Paper, ProjectReference
-from jobs.research import (
+from research import (
     CombinedLibrary,
     InMemoryLibrary,
     Library,
@@ -23,7 +23,7 @@ from jobs.research import (
     ParseReport,
     SearchIndex,
 )
-from jobs.research.version import INDEX_FORMAT
+from research.version import INDEX_FORMAT
 
 UPDATED_FIELDS = ["doi", "pmcid", "title", "journal", "year", "record", "updated_at"]
 STREAM_CHUNK = 2000

@@ -37,7 +37,7 @@ from jobs.forms import (
 )
 from jobs.models import ApiToken, Job, Membership, Profile, Project, Role
 from jobs.polling import NotLoggedIn, poll_job
-from jobs.research.exports import to_bibtex, to_json, to_markdown, to_ris
+from research.exports import to_bibtex, to_json, to_markdown, to_ris
 
 
 def listed(user, ids: list) -> list[Job]:

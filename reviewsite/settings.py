@@ -343,7 +343,7 @@ QUEUE_RECORD_RETENTION_DAYS = env_int("QUEUE_RECORD_RETENTION_DAYS", 14)
 UPLOAD_MAX_BYTES = env_int("UPLOAD_MAX_BYTES", 20 * 1024 * 1024)
 FILE_UPLOAD_MAX_MEMORY_SIZE = UPLOAD_MAX_BYTES
 PDF_MAX_PAGES = env_int("PDF_MAX_PAGES", 200)
-# Uploaded files are parsed in a separate process (jobs/research/untrusted.py), killed at the
+# Uploaded files are parsed in a separate process (research/untrusted.py), killed at the
 # job's budget or cancel, so a hostile file fails its job with a message naming the limit hit.
 # What a gzip file may decompress to, and BibTeX @string macros may expand to, in bytes:
 UPLOAD_MAX_EXPANDED_BYTES = env_int("UPLOAD_MAX_EXPANDED_BYTES", 100 * 1024 * 1024)

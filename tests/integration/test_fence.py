@@ -51,7 +51,7 @@ def readers(worker) -> set[int]:
         if not entry.name.isdigit():
             continue
         try:
-            if b"jobs.research.untrusted" not in (entry / "cmdline").read_bytes():
+            if b"research.untrusted" not in (entry / "cmdline").read_bytes():
                 continue
             state, parent = _stat(entry.name)[:2]
             if state != "Z" and int(_stat(parent)[2]) == worker.process.pid:

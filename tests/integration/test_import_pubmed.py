@@ -9,7 +9,7 @@ from django.core.management import CommandError, call_command
 
 from jobs.library import get_library
 from jobs.models import Paper
-from jobs.research import SearchIndex
+from research import SearchIndex
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "pubmed"
 SAMPLE = FIXTURES / "sample_baseline.xml"

@@ -12,7 +12,7 @@ from jobs.library import (
     rebuild_index,
 )
 from jobs.models import Paper
-from jobs.research import (
+from research import (
     PaperRecord,
     ParseReport,
     ReviewRequest,

@@ -11,7 +11,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from jobs.library import delete_papers, import_records, rebuild_index
-from jobs.research import PaperRecord, ParseReport, PubMedXMLError, read_pubmed
+from research import PaperRecord, ParseReport, PubMedXMLError, read_pubmed
 
 
 class Command(BaseCommand):

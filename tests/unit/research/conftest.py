@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from jobs.research import AbstractSection, InMemoryLibrary, MeshTerm, PaperRecord, read_pubmed
+from research import AbstractSection, InMemoryLibrary, MeshTerm, PaperRecord, read_pubmed
 
 REPO = Path(__file__).resolve().parents[3]
 FIXTURES = REPO / "tests" / "fixtures" / "pubmed"

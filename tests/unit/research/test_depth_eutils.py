@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from werkzeug import Response
 
-from jobs.research import (
+from research import (
     EutilsClient,
     LocalRateLimiter,
     ParseReport,

@@ -8,7 +8,7 @@ import pytest
 import rispy
 from bibtexparser.bparser import BibTexParser
 
-from jobs.research import (
+from research import (
     ReviewRequest,
     ReviewResult,
     generate_review,

@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from jobs.research import (
+from research import (
     DeepDiveRequest,
     DeepDiveResult,
     FullTextError,

@@ -6,7 +6,7 @@ import time
 
 import pytest
 
-from jobs.research import LlmClient, ReviewRequest, ReviewResult, generate_review, synthesise
+from research import LlmClient, ReviewRequest, ReviewResult, generate_review, synthesise
 
 COMPLETIONS = "/v1/chat/completions"
 

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from jobs.research import (
+from research import (
     ReferenceFormatError,
     detect_format,
     is_synthetic_id,

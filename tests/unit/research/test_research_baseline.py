@@ -5,7 +5,7 @@ import time
 
 import pytest
 
-from jobs.research import (
+from research import (
     DeepDiveRequest,
     InMemoryLibrary,
     ParseReport,

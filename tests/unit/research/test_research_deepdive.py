@@ -5,7 +5,7 @@ import re
 
 import pytest
 
-from jobs.research import DeepDiveRequest, DeepDiveResult, deep_dive
+from research import DeepDiveRequest, DeepDiveResult, deep_dive
 
 PASTED = """Remdesivir versus placebo in adults hospitalised with COVID-19
 

@@ -2,7 +2,7 @@
 
 import pytest
 
-from jobs.research import CombinedLibrary, InMemoryLibrary, SearchIndex
+from research import CombinedLibrary, InMemoryLibrary, SearchIndex
 from tests.unit.research.conftest import make_record
 
 

@@ -5,18 +5,18 @@ import subprocess
 import sys
 from pathlib import Path
 
-ENGINE = Path(__file__).resolve().parents[3] / "jobs" / "research"
+ENGINE = Path(__file__).resolve().parents[3] / "research"
 
 
 def test_engine_imports_without_django():
     code = (
-        "import sys, jobs.research, jobs.research.review, jobs.research.deepdive;"
+        "import sys, research, research.review, research.deepdive;"
         "bad = sorted(m for m in sys.modules if m == 'django' or m.startswith('django.'));"
         "sys.exit(f'Django was imported: {bad[:3]}' if bad else 0)"
     )
     result = subprocess.run(
         [sys.executable, "-c", code],
-        cwd=ENGINE.parents[1],
+        cwd=ENGINE.parent,
         capture_output=True,
         text=True,
         check=False,

@@ -6,7 +6,7 @@ import shutil
 
 import pytest
 
-from jobs.research import (
+from research import (
     NotPubMedXMLError,
     ParseReport,
     PubMedXMLError,
@@ -102,7 +102,7 @@ def test_plain_file_named_gz_is_read_as_plain(fixtures_dir, tmp_path):
 
 
 def test_records_round_trip_through_json_dicts(sample_records):
-    from jobs.research import PaperRecord
+    from research import PaperRecord
 
     for record in sample_records:
         assert PaperRecord.from_dict(record.to_dict()) == record

@@ -4,7 +4,7 @@ import json
 
 import pytest
 
-from jobs.research import InMemoryLibrary, ReviewRequest, ReviewResult, generate_review
+from research import InMemoryLibrary, ReviewRequest, ReviewResult, generate_review
 from tests.unit.research.conftest import make_record
 
 COVID = ReviewRequest("remdesivir treatment outcomes COVID-19")

@@ -1,7 +1,7 @@
 """Sentence splitting and TextRank."""
 
-from jobs.research.text import split_sentences
-from jobs.research.textrank import textrank, top_sentences
+from research.text import split_sentences
+from research.textrank import textrank, top_sentences
 
 
 def test_sentences_do_not_break_at_abbreviations_or_decimals():

@@ -12,9 +12,9 @@ from pathlib import Path
 
 import pytest
 
-from jobs.research.fulltext import FullTextError, text_from_pdf
-from jobs.research.reference_formats import ReferenceFormatError, read_references
-from jobs.research.untrusted import Limits, read_full_text, read_reference_file
+from research.fulltext import FullTextError, text_from_pdf
+from research.reference_formats import ReferenceFormatError, read_references
+from research.untrusted import Limits, read_full_text, read_reference_file
 from tests.conftest import wait_for
 from tests.hostile import bibtex_macro_bomb, nested_xobject_pdf
 from tests.pdfs import PAGES, make_pdf
@@ -35,7 +35,7 @@ class Calls:
 
 def reader_pid(caplog) -> int:
     """The pid of the child the last read started, from its log line."""
-    lines = [r.getMessage() for r in caplog.records if r.name == "jobs.research.untrusted"]
+    lines = [r.getMessage() for r in caplog.records if r.name == "research.untrusted"]
     return int(re.search(r"in process (\d+)", lines[-1]).group(1))
 
 
@@ -58,7 +58,7 @@ def readers_started_by(parent: int) -> list[int]:
         except FileNotFoundError:
             continue
         if (
-            b"jobs.research.untrusted" in cmdline
+            b"research.untrusted" in cmdline
             and int(stat[stat.rindex(")") + 2 :].split()[1]) == parent
         ):
             found.append(int(entry.name))
@@ -96,7 +96,7 @@ def test_a_refused_file_says_why():
 
 
 def test_a_pdf_that_keeps_pypdf_busy_is_stopped_at_the_time_limit(caplog):
-    caplog.set_level(logging.INFO, logger="jobs.research.untrusted")
+    caplog.set_level(logging.INFO, logger="research.untrusted")
     calls = Calls()
     started = time.monotonic()
     with pytest.raises(
@@ -117,7 +117,7 @@ def test_a_pdf_that_keeps_pypdf_busy_is_stopped_at_the_time_limit(caplog):
 
 
 def test_what_progress_raises_stops_the_child_at_once(caplog):
-    caplog.set_level(logging.INFO, logger="jobs.research.untrusted")
+    caplog.set_level(logging.INFO, logger="research.untrusted")
 
     class Cancelled(Exception):
         """Like the worker's JobInterrupted."""
@@ -168,7 +168,7 @@ def test_what_the_child_hands_back_is_capped():
 def test_the_reader_dies_with_its_parent(tmp_path):
     # A worker killed mid-job cannot kill its reader; the kernel does.
     script = (
-        "from jobs.research.untrusted import Limits, read_full_text\n"
+        "from research.untrusted import Limits, read_full_text\n"
         "from tests.hostile import nested_xobject_pdf\n"
         "read_full_text(nested_xobject_pdf(), limits=Limits(seconds=60, budget_seconds=60),"
         " progress=lambda stage, percent: None, stage='s', percent=1)\n"

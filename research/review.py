@@ -22,7 +22,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from jobs.research.evidence import (
+from research.evidence import (
     CASE_REPORT,
     CLINICAL_TRIAL,
     META_ANALYSIS,
@@ -34,10 +34,10 @@ from jobs.research.evidence import (
     EvidenceAssessment,
     assess_evidence,
 )
-from jobs.research.library import Library
-from jobs.research.progress import ProgressCallback, StageClock
-from jobs.research.records import PaperRecord, jsonable
-from jobs.research.text import (
+from research.library import Library
+from research.progress import ProgressCallback, StageClock
+from research.records import PaperRecord, jsonable
+from research.text import (
     STOPWORDS,
     Sentence,
     abstract_sentences,
@@ -46,8 +46,8 @@ from jobs.research.text import (
     stem,
     words,
 )
-from jobs.research.textrank import textrank, top_sentences
-from jobs.research.version import ENGINE_VERSION
+from research.textrank import textrank, top_sentences
+from research.version import ENGINE_VERSION
 
 Preference = Literal["precision", "recall"]
 

@@ -12,8 +12,8 @@ from typing import Any, Protocol
 
 import httpx
 
-from jobs.research.pubmed_xml import ParseReport, PubMedXMLError, read_pubmed
-from jobs.research.records import PaperRecord
+from research.pubmed_xml import ParseReport, PubMedXMLError, read_pubmed
+from research.records import PaperRecord
 
 DEFAULT_BASE_URL = "https://eutils.ncbi.nlm.nih.gov/entrez/eutils/"
 # PubMed's esearch returns at most the first 10,000 PMIDs of a search.

@@ -6,10 +6,10 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from jobs.research.evidence import MESH_LEVELS, OBSERVATIONAL
-from jobs.research.progress import ProgressCallback, StageClock
-from jobs.research.records import PaperRecord, jsonable
-from jobs.research.text import Sentence, content_stems, label_kind, split_sentences, words
+from research.evidence import MESH_LEVELS, OBSERVATIONAL
+from research.progress import ProgressCallback, StageClock
+from research.records import PaperRecord, jsonable
+from research.text import Sentence, content_stems, label_kind, split_sentences, words
 
 MAX_KEY_RESULTS = 60
 MAX_PERCENTAGES = 15

@@ -13,7 +13,7 @@ from typing import BinaryIO
 
 from lxml import etree
 
-from jobs.research.records import SECTION_CATEGORIES, AbstractSection, MeshTerm, PaperRecord
+from research.records import SECTION_CATEGORIES, AbstractSection, MeshTerm, PaperRecord
 
 ACCEPTED_ROOTS = ("PubmedArticleSet", "MedlineCitationSet")
 MAX_REPORTED_ERRORS = 20

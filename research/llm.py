@@ -15,7 +15,7 @@ from typing import Any, Literal
 
 import httpx
 
-from jobs.research.text import split_sentences
+from research.text import split_sentences
 
 CONNECT_TIMEOUT = 10.0
 MAX_REPLY_BYTES = 2 * 1024 * 1024

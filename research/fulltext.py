@@ -11,8 +11,8 @@ from lxml import etree
 from pypdf import PdfReader
 from pypdf.errors import DependencyError, FileNotDecryptedError, PdfReadError, PyPdfError
 
-from jobs.research.deepdive import HEADING_RE, DeepDiveRequest, detect_sections
-from jobs.research.records import PaperRecord
+from research.deepdive import HEADING_RE, DeepDiveRequest, detect_sections
+from research.records import PaperRecord
 
 MAX_PDF_PAGES = 200
 MAX_PDF_BYTES = 50 * 1024 * 1024

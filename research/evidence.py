@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from jobs.research.records import PaperRecord
+from research.records import PaperRecord
 
 
 @dataclass(frozen=True, slots=True)

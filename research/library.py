@@ -5,8 +5,8 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from typing import Protocol
 
-from jobs.research.index import SearchIndex
-from jobs.research.records import PaperRecord
+from research.index import SearchIndex
+from research.records import PaperRecord
 
 
 class Library(Protocol):

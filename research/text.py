@@ -9,7 +9,7 @@ from functools import lru_cache
 import Stemmer
 from bm25s.stopwords import STOPWORDS_EN
 
-from jobs.research.records import AbstractSection
+from research.records import AbstractSection
 
 STOPWORDS = frozenset(STOPWORDS_EN)
 WORD_RE = re.compile(r"[^\W_]+")

@@ -34,9 +34,9 @@ from bibtexparser.latexenc import latex_to_unicode
 from Bio import Medline
 from pyparsing import ParseBaseException
 
-from jobs.research.pubmed_xml import ParseReport, PubMedXMLError, read_pubmed
-from jobs.research.records import SECTION_CATEGORIES, AbstractSection, MeshTerm, PaperRecord
-from jobs.research.text import label_kind, words
+from research.pubmed_xml import ParseReport, PubMedXMLError, read_pubmed
+from research.records import SECTION_CATEGORIES, AbstractSection, MeshTerm, PaperRecord
+from research.text import label_kind, words
 
 FORMATS = ("pubmed_xml", "medline", "ris", "bibtex", "csv")
 MAX_REFERENCE_BYTES = 50 * 1024 * 1024

@@ -14,9 +14,9 @@ from pathlib import Path
 import bm25s
 import numpy as np
 
-from jobs.research.records import PaperRecord
-from jobs.research.text import content_stems
-from jobs.research.version import ENGINE_VERSION, INDEX_FORMAT
+from research.records import PaperRecord
+from research.text import content_stems
+from research.version import ENGINE_VERSION, INDEX_FORMAT
 
 CURRENT_FILE = "CURRENT"
 LOCK_FILE = ".lock"

@@ -8,7 +8,7 @@ small hostile file can keep them busy for minutes or fill the memory. A process 
 whatever the library catches. The caller waits in a loop and calls progress(stage, percent)
 several times a second, so the job's own budget and cancel checks keep running meanwhile.
 
-The child is ``python -m jobs.research.untrusted TASK INPUT OUTPUT NAME LIMITS PARENT``; it
+The child is ``python -m research.untrusted TASK INPUT OUTPUT NAME LIMITS PARENT``; it
 writes its outcome as JSON to OUTPUT. It gets no secrets: its environment is built from scratch.
 If its parent dies (a worker killed mid-job), the kernel kills it too (Linux).
 """
@@ -34,17 +34,17 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
-from jobs.research.fulltext import (
+from research.fulltext import (
     MAX_PDF_PAGES,
     FullText,
     FullTextError,
     text_from_jats,
     text_from_pdf,
 )
-from jobs.research.progress import ProgressCallback
-from jobs.research.pubmed_xml import PubMedXMLError
-from jobs.research.records import PaperRecord
-from jobs.research.reference_formats import (
+from research.progress import ProgressCallback
+from research.pubmed_xml import PubMedXMLError
+from research.records import PaperRecord
+from research.reference_formats import (
     MAX_EXPANDED_BYTES,
     MAX_FIELD_CHARACTERS,
     MAX_REFERENCE_BYTES,
@@ -64,8 +64,8 @@ MAX_MEMORY_MB = 1024
 # The child's exit status when its outcome is larger than the output limit.
 EXIT_OUTPUT_TOO_LARGE = 3
 PR_SET_PDEATHSIG = 1  # linux/prctl.h
-CHILD_MODULE = "jobs.research.untrusted"
-PROJECT_ROOT = Path(__file__).resolve().parents[2]
+CHILD_MODULE = "research.untrusted"
+PROJECT_ROOT = Path(__file__).resolve().parents[1]
 # Without these, OpenBLAS (imported with numpy by the engine) reserves memory per core, which
 # an address-space cap can refuse.
 CHILD_THREADS = {"OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}

@@ -1,28 +1,28 @@
 """The research engine: PubMed parsing, search, reviews and deep dives, in plain Python."""
 
-from jobs.research.deepdive import DeepDiveRequest, DeepDiveResult, deep_dive, detect_sections
-from jobs.research.eutils import (
+from research.deepdive import DeepDiveRequest, DeepDiveResult, deep_dive, detect_sections
+from research.eutils import (
     EutilsClient,
     LocalRateLimiter,
     RateLimiter,
     SourceError,
     SourceUnavailable,
 )
-from jobs.research.exports import to_bibtex, to_json, to_markdown, to_ris
-from jobs.research.fulltext import FullText, FullTextError, text_from_jats, text_from_pdf
-from jobs.research.index import SearchIndex
-from jobs.research.library import CombinedLibrary, InMemoryLibrary, Library
-from jobs.research.llm import LlmClient, LlmError, synthesise
-from jobs.research.progress import ProgressCallback, ignore_progress
-from jobs.research.pubmed_xml import (
+from research.exports import to_bibtex, to_json, to_markdown, to_ris
+from research.fulltext import FullText, FullTextError, text_from_jats, text_from_pdf
+from research.index import SearchIndex
+from research.library import CombinedLibrary, InMemoryLibrary, Library
+from research.llm import LlmClient, LlmError, synthesise
+from research.progress import ProgressCallback, ignore_progress
+from research.pubmed_xml import (
     NotPubMedXMLError,
     ParseReport,
     PubMedXMLError,
     UnsafeXMLError,
     read_pubmed,
 )
-from jobs.research.records import AbstractSection, MeshTerm, PaperRecord
-from jobs.research.reference_formats import (
+from research.records import AbstractSection, MeshTerm, PaperRecord
+from research.reference_formats import (
     ReferenceFormatError,
     ReferenceReport,
     SkippedReference,
@@ -31,8 +31,8 @@ from jobs.research.reference_formats import (
     read_references,
     synthetic_id,
 )
-from jobs.research.review import ReviewRequest, ReviewResult, generate_review
-from jobs.research.version import ENGINE_VERSION
+from research.review import ReviewRequest, ReviewResult, generate_review
+from research.version import ENGINE_VERSION
 
 __all__ = [
     "ENGINE_VERSION",
