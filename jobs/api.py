@@ -1,29 +1,27 @@
 """The JSON endpoints, on the original system's paths. Browsers use their session (with CSRF
 enforced); other clients send a personal token as `Authorization: Bearer …`."""
 
-import hmac
 import json
 from collections.abc import Callable
 from functools import wraps
 from uuid import UUID
 
 from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import RequestDataTooBig
-from django.db import connection
 from django.http import HttpRequest, HttpResponse, JsonResponse, QueryDict
 from django.middleware.csrf import CsrfViewMiddleware
-from django.shortcuts import get_object_or_404
+from django.shortcuts import get_object_or_404, redirect
 from django.utils.timezone import now
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_POST
-from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_latest
-from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
-from prometheus_client.registry import Collector
 
 from jobs import lifecycle
+from jobs.errors import wants_json
 from jobs.forms import DeepDiveForm, ImportForm, ProjectChoiceForm, ReviewForm
 from jobs.models import ApiToken, Job, Project
-from jobs.operations import count_poll, overview
+from jobs.operations import count_poll
 from jobs.polling import NotLoggedIn, poll_job
 
 # last_used_at is written at most this often, so a busy script costs no write per call.
@@ -231,71 +229,55 @@ def _token_status(request: HttpRequest, job_id: UUID) -> JsonResponse:
     return JsonResponse(status_payload(request, job))
 
 
-@require_GET
-def healthz(request: HttpRequest) -> JsonResponse:
-    try:
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT 1")
-    except Exception:
-        return JsonResponse({"status": "error", "database": "unreachable"}, status=503)
-    return JsonResponse({"status": "ok", "database": "ok"})
+# Cancel and retry answer both the job page's buttons and JSON clients, on the same paths.
 
 
-@require_GET
-def metrics(request: HttpRequest) -> HttpResponse:
-    """Prometheus metrics, for staff or a scraper holding METRICS_TOKEN."""
-    token = settings.METRICS_TOKEN
-    header = request.headers.get("Authorization", "")
-    by_token = bool(token) and hmac.compare_digest(header, f"Bearer {token}")
-    if not by_token and not (request.user.is_authenticated and request.user.is_staff):
-        return HttpResponse(
-            "Staff or the metrics token only.\n", status=401, content_type="text/plain"
-        )
-    registry = CollectorRegistry()
-    registry.register(JobCollector())
-    return HttpResponse(generate_latest(registry), content_type=CONTENT_TYPE_LATEST)
+def _job_action(request: HttpRequest, job_id: UUID, action) -> HttpResponse:
+    if not request.user.is_authenticated and not wants_json(request):
+        return redirect_to_login(request.get_full_path())
+    return api_view(action)(request, job_id)
 
 
-class JobCollector(Collector):
-    def collect(self):
-        data = overview()
-        jobs = GaugeMetricFamily(
-            "reviewsite_jobs_last_week", "Jobs created in the last 7 days", labels=["status"]
-        )
-        for status, n in data.by_status_week.items():
-            jobs.add_metric([status], n)
-        yield jobs
-        yield GaugeMetricFamily(
-            "reviewsite_jobs_queued", "Jobs waiting for a worker", value=data.queued
-        )
-        yield GaugeMetricFamily(
-            "reviewsite_jobs_processing", "Jobs running now", value=data.processing
-        )
-        yield GaugeMetricFamily(
-            "reviewsite_oldest_queued_job_seconds",
-            "Age of the oldest queued job",
-            value=data.oldest_queued_seconds or 0,
-        )
-        duration = GaugeMetricFamily(
-            "reviewsite_job_duration_seconds",
-            "Duration of jobs completed in the last 7 days",
-            labels=["kind", "quantile"],
-        )
-        for kind, figures in data.durations.items():
-            for quantile, key in (("0.5", "median"), ("0.95", "p95")):
-                if figures[key] is not None:
-                    duration.add_metric([kind, quantile], figures[key])
-        yield duration
-        yield GaugeMetricFamily(
-            "reviewsite_worker_clusters", "Worker clusters reporting", value=len(data.clusters)
-        )
-        yield GaugeMetricFamily(
-            "reviewsite_workers",
-            "Worker processes in the reporting clusters",
-            value=sum(c["workers"] for c in data.clusters),
-        )
-        yield CounterMetricFamily(
-            "reviewsite_status_polls",
-            "Status polls counted by this deployment's cache",
-            value=data.polls,
-        )
+def _cancel(request: HttpRequest, job_id: UUID) -> HttpResponse:
+    job = get_object_or_404(Job.objects.visible_to(request.user), pk=job_id)
+    if not Job.objects.editable_by(request.user).filter(pk=job.pk).exists():
+        return json_error(403, "Viewers cannot cancel jobs.")
+    if not lifecycle.job_cancel(job_id=job.pk):
+        job.refresh_from_db()
+        if wants_json(request):
+            return json_error(409, f"The job has already {job.status}.", job_status=job.status)
+        messages.info(request, f"The job had already {job.get_status_display().lower()}.")
+        return redirect(job)
+    job.refresh_from_db()
+    if wants_json(request):
+        return JsonResponse(status_payload(request, job))
+    messages.success(request, "Job cancelled.")
+    return redirect(job)
+
+
+def _retry(request: HttpRequest, job_id: UUID) -> HttpResponse:
+    job = get_object_or_404(Job.objects.visible_to(request.user), pk=job_id)
+    if not Job.objects.editable_by(request.user).filter(pk=job.pk).exists():
+        return json_error(403, "Viewers cannot retry jobs.")
+    new = lifecycle.job_retry(job_id=job.pk, user=request.user)
+    if new is None:
+        message = "Only a failed or cancelled job, or one whose result has expired, can be retried."
+        if wants_json(request):
+            return json_error(409, message)
+        messages.error(request, message)
+        return redirect(job)
+    if wants_json(request):
+        return JsonResponse(status_payload(request, new), status=202)
+    return redirect(new)
+
+
+@csrf_exempt  # api_view checks CSRF itself for session users; token clients have none
+@require_POST
+def job_cancel(request: HttpRequest, job_id: UUID) -> HttpResponse:
+    return _job_action(request, job_id, _cancel)
+
+
+@csrf_exempt  # as job_cancel
+@require_POST
+def job_retry(request: HttpRequest, job_id: UUID) -> HttpResponse:
+    return _job_action(request, job_id, _retry)

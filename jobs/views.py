@@ -12,18 +12,15 @@ from django.contrib.auth.views import redirect_to_login
 from django.core.paginator import Paginator
 from django.db import transaction
 from django.db.models import Exists, OuterRef
-from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.timezone import now
-from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_htmx.http import HttpResponseClientRedirect, HttpResponseStopPolling
 
 from jobs import lifecycle
 from jobs import operations as ops
-from jobs.api import api_view, json_error, status_payload
-from jobs.errors import wants_json
 from jobs.estimates import seconds_left
 from jobs.forms import (
     DeepDiveForm,
@@ -261,57 +258,6 @@ def job_delete(request: HttpRequest, job_id: UUID) -> HttpResponse:
     return redirect("job_list")
 
 
-def _job_action(request: HttpRequest, job_id: UUID, action) -> HttpResponse:
-    if not request.user.is_authenticated and not wants_json(request):
-        return redirect_to_login(request.get_full_path())
-    return api_view(action)(request, job_id)
-
-
-def _cancel(request: HttpRequest, job_id: UUID) -> HttpResponse:
-    job = get_object_or_404(Job.objects.visible_to(request.user), pk=job_id)
-    if not Job.objects.editable_by(request.user).filter(pk=job.pk).exists():
-        return json_error(403, "Viewers cannot cancel jobs.")
-    if not lifecycle.job_cancel(job_id=job.pk):
-        job.refresh_from_db()
-        if wants_json(request):
-            return json_error(409, f"The job has already {job.status}.", job_status=job.status)
-        messages.info(request, f"The job had already {job.get_status_display().lower()}.")
-        return redirect(job)
-    job.refresh_from_db()
-    if wants_json(request):
-        return JsonResponse(status_payload(request, job))
-    messages.success(request, "Job cancelled.")
-    return redirect(job)
-
-
-def _retry(request: HttpRequest, job_id: UUID) -> HttpResponse:
-    job = get_object_or_404(Job.objects.visible_to(request.user), pk=job_id)
-    if not Job.objects.editable_by(request.user).filter(pk=job.pk).exists():
-        return json_error(403, "Viewers cannot retry jobs.")
-    new = lifecycle.job_retry(job_id=job.pk, user=request.user)
-    if new is None:
-        message = "Only a failed or cancelled job, or one whose result has expired, can be retried."
-        if wants_json(request):
-            return json_error(409, message)
-        messages.error(request, message)
-        return redirect(job)
-    if wants_json(request):
-        return JsonResponse(status_payload(request, new), status=202)
-    return redirect(new)
-
-
-@csrf_exempt  # api_view checks CSRF itself for session users; token clients have none
-@require_POST
-def job_cancel(request: HttpRequest, job_id: UUID) -> HttpResponse:
-    return _job_action(request, job_id, _cancel)
-
-
-@csrf_exempt  # as job_cancel
-@require_POST
-def job_retry(request: HttpRequest, job_id: UUID) -> HttpResponse:
-    return _job_action(request, job_id, _retry)
-
-
 @require_http_methods(["GET", "POST"])
 @login_required
 def api_tokens(request: HttpRequest) -> HttpResponse:
@@ -349,19 +295,6 @@ def profile(request: HttpRequest) -> HttpResponse:
         messages.success(request, "Saved.")
         return redirect("profile")
     return render(request, "jobs/profile.html", {"form": form})
-
-
-@require_GET
-@login_required
-def operations(request: HttpRequest) -> HttpResponse:
-    if not request.user.is_staff:
-        raise Http404
-    data = ops.overview()
-    charts = {
-        "day": ops.bar_chart(data.by_status_day),
-        "week": ops.bar_chart(data.by_status_week),
-    }
-    return render(request, "jobs/operations.html", {"data": data, "charts": charts})
 
 
 EXPORTS = {
