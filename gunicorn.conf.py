@@ -15,3 +15,10 @@ max_requests_jitter = 200
 accesslog = "-"
 errorlog = "-"
 forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1")
+
+
+def worker_exit(server, worker):
+    """A recycled or stopped web process hands the status polls it counted to the shared total."""
+    from jobs.operations import POLLS
+
+    POLLS.flush()

@@ -8,15 +8,8 @@ from django.http import HttpRequest
 from django.utils.html import format_html
 
 from jobs import lifecycle
-from jobs.models import (
-    ApiToken,
-    DeepDiveAnalysis,
-    Membership,
-    Paper,
-    Project,
-    ProjectReference,
-    Report,
-)
+from jobs.kinds import KINDS, JobKind
+from jobs.models import ApiToken, Membership, Paper, Project, ProjectReference
 
 
 class MembershipInline(admin.TabularInline):
@@ -43,8 +36,10 @@ class JobDetailAdmin(admin.ModelAdmin):
     actions = ["cancel_jobs", "retry_jobs"]
     date_hierarchy = "job__created_at"
 
+    large_inputs: tuple[str, ...] = ()
+
     def get_queryset(self, request: HttpRequest) -> QuerySet:
-        return super().get_queryset(request).defer("result")
+        return super().get_queryset(request).defer("result", *self.large_inputs)
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False
@@ -109,30 +104,42 @@ class JobDetailAdmin(admin.ModelAdmin):
 
     @admin.action(description="Retry the selected failed or cancelled jobs")
     def retry_jobs(self, request: HttpRequest, queryset: QuerySet) -> None:
-        retried = [lifecycle.job_retry(job_id=obj.pk, user=request.user) for obj in queryset]
-        count = sum(job is not None for job in retried)
-        level = messages.SUCCESS if count else messages.WARNING
+        count, refusals = 0, set()
+        for obj in queryset:
+            try:
+                count += lifecycle.job_retry(job_id=obj.pk, user=request.user) is not None
+            except lifecycle.SubmissionRefused as exc:
+                refusals.add(str(exc))
+        level = messages.SUCCESS if count and not refusals else messages.WARNING
         self.message_user(
-            request, f"{count} job(s) queued again; others were not failed or cancelled.", level
+            request,
+            " ".join(
+                [f"{count} job(s) queued again; others were not failed or cancelled.", *refusals]
+            ),
+            level,
         )
 
 
-@admin.register(Report)
-class ReportAdmin(JobDetailAdmin):
-    search_fields = [*JobDetailAdmin.search_fields, "objective", "molecule"]
-    list_filter = [*JobDetailAdmin.list_filter, "preference"]
-    fields = ["job_state", "objective", "molecule", "preference", "full_text_only", "pretty_result"]
-    readonly_fields = fields
+def detail_admin(kind: JobKind) -> type[JobDetailAdmin]:
+    """The admin of a kind's jobs: the shared lifecycle columns, the kind's inputs and result."""
+    fields = ["job_state", *kind.admin_fields, "pretty_result"]
+    return type(
+        f"{kind.detail_model.__name__}Admin",
+        (JobDetailAdmin,),
+        {
+            "__module__": __name__,
+            "search_fields": [*JobDetailAdmin.search_fields, *kind.admin_search_fields],
+            "list_filter": [*JobDetailAdmin.list_filter, *kind.admin_list_filter],
+            "fields": fields,
+            "readonly_fields": fields,
+            "large_inputs": kind.large_inputs,
+        },
+    )
 
 
-@admin.register(DeepDiveAnalysis)
-class DeepDiveAnalysisAdmin(JobDetailAdmin):
-    search_fields = [*JobDetailAdmin.search_fields, "objective", "pmid", "title"]
-    fields = ["job_state", "objective", "pmid", "title", "pretty_result"]
-    readonly_fields = fields
-
-    def get_queryset(self, request: HttpRequest) -> QuerySet:
-        return super().get_queryset(request).defer("result", "text")
+# Every kind of job has its admin, from the registry.
+for job_kind in KINDS.values():
+    admin.site.register(job_kind.detail_model, detail_admin(job_kind))
 
 
 @admin.register(Paper)

@@ -32,7 +32,9 @@ def bad_request(request: HttpRequest, exception=None) -> HttpResponse:
 
 
 def permission_denied(request: HttpRequest, exception=None) -> HttpResponse:
-    return _error(request, 403, "You may not do this.")
+    """Every 403, page or JSON, says what the PermissionDenied raised for it says."""
+    message = str(exception or "") or "You may not do this."
+    return _error(request, 403, message)
 
 
 def not_found(request: HttpRequest, exception=None) -> HttpResponse:

@@ -11,6 +11,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass, replace
 from functools import partial
+from typing import cast
 from uuid import UUID
 
 from django.conf import settings
@@ -18,6 +19,7 @@ from django.db import DatabaseError, InterfaceError, connection
 
 from jobs import lifecycle
 from jobs.fence import read_full_text, read_reference_file
+from jobs.kinds import JobKind, readable_stage
 from jobs.library import (
     from_project,
     import_records,
@@ -37,11 +39,10 @@ from research import (
     deep_dive,
     generate_review,
 )
-from research.eutils import EutilsClient, SourceError
-from research.fulltext import FullTextError
-from research.llm import LlmClient, synthesise
-from research.pubmed_xml import PubMedXMLError
-from research.reference_formats import ReferenceFormatError
+from research.errors import UserFacingError
+from research.eutils import EutilsClient
+from research.llm import LlmClient, extractive, synthesise
+from research.schema import ImportResult, Preference, Result, ReviewSource, SkippedEntry
 
 log = logging.getLogger(__name__)
 
@@ -64,10 +65,13 @@ def worker_name() -> str:
 class ProgressReporter:
     """The engine's progress callback: throttled writes, cancellation and the time budget."""
 
-    def __init__(self, *, job_id: UUID, worker: str, budget_seconds: int) -> None:
+    def __init__(
+        self, *, job_id: UUID, worker: str, budget_seconds: int, kind: JobKind | None = None
+    ) -> None:
         self.job_id = job_id
         self.worker = worker
         self.budget_seconds = budget_seconds
+        self.kind = kind
         self.started = time.monotonic()
         self.last_write = self.started
         self.last_percent = -1
@@ -84,9 +88,13 @@ class ProgressReporter:
         percent = max(percent, self.last_percent)
         self.last_write, self.last_percent = moment, percent
         if not lifecycle.job_progress(
-            job_id=self.job_id, worker=self.worker, stage=stage_label(stage), percent=percent
+            job_id=self.job_id, worker=self.worker, stage=self.label(stage), percent=percent
         ):
             raise JobInterrupted
+
+    def label(self, stage: str) -> str:
+        """The engine's stage in the words of the job kind's progress bar."""
+        return self.kind.stage_label(stage) if self.kind else readable_stage(stage)
 
 
 @contextmanager
@@ -143,36 +151,19 @@ class Heartbeat(threading.Thread):
         self.stopped.set()
 
 
-STAGE_LABELS = {
-    "plan": "Planning search queries",
-    "retrieve": "Searching the library",
-    "deduplicate": "Removing duplicates",
-    "rank": "Ranking papers",
-    "analyse": "Analysing the top papers",
-    "synthesise": "Writing the summary",
-    "done": "Finishing",
-}
-
-
-def stage_label(stage: str) -> str:
-    """The engine's stage in words a researcher reads in the progress bar."""
-    return STAGE_LABELS.get(stage, stage.replace("_", " ").capitalize())
-
-
 @dataclass
 class Outcome:
-    """What a finished run hands to job_complete: the JSON result, and the writes that take
+    """What a finished run hands to job_complete: the typed result, and the writes that take
     effect only if the job completes (publish runs inside job_complete's transaction and
-    returns what it adds to the result)."""
+    returns the counts it adds to the result)."""
 
-    result: dict
-    publish: Callable[[], dict] | None = None
+    result: Result
+    publish: Callable[[], dict[str, int]] | None = None
 
 
 def run_engine(job: Job, progress: ProgressReporter) -> Outcome:
     """Build the engine's request from the job's inputs, run it and return its outcome."""
-    runners = {Job.Kind.REVIEW: _review, Job.Kind.DEEP_DIVE: _deep_dive, Job.Kind.IMPORT: _import}
-    return runners[job.kind](job, progress)
+    return job.kind_record.runner(job, progress)
 
 
 def _pubmed_records(report: Report, progress: ProgressReporter) -> list[PaperRecord]:
@@ -201,30 +192,27 @@ def _review(job: Job, progress: ProgressReporter) -> Outcome:
     request = ReviewRequest(
         objective=report.objective,
         molecule=report.molecule,
-        preference=report.preference,
+        preference=cast(Preference, report.preference),  # the form allows only these
         full_text_only=report.full_text_only,
     )
     if report.source == Report.Source.LIBRARY:
         library = library_for(job.project_id)
     else:
         local = library_for(job.project_id) if report.source == Report.Source.BOTH else None
-        try:
-            fetched = InMemoryLibrary(_pubmed_records(report, progress))
-        except SourceError as exc:
-            raise ValueError(str(exc)) from exc
+        fetched = InMemoryLibrary(_pubmed_records(report, progress))  # SourceError says why
         library = CombinedLibrary(local, fetched) if local is not None else fetched
-    result = generate_review(request, library, progress).to_dict()
-    result["source"] = report.source
-    own = from_project((paper["pmid"] for paper in result["papers"]), project_id=job.project_id)
-    for paper in result["papers"]:
-        paper["from_project"] = paper["pmid"] in own
+    review = generate_review(request, library, progress)
+    own = from_project((paper.pmid for paper in review.papers), project_id=job.project_id)
+    review = replace(
+        review,
+        source=cast(ReviewSource, report.source),
+        papers=tuple(replace(paper, from_project=paper.pmid in own) for paper in review.papers),
+    )
     if settings.LLM_BASE_URL and settings.LLM_MODEL:
         progress("Writing the summary with the language model", 99)
         client = LlmClient(settings.LLM_BASE_URL, settings.LLM_API_KEY, settings.LLM_MODEL)
-        result, _, _ = synthesise(result, client)
-    else:
-        result["synthesis"] = {"used": "extractive", "note": "No language model is configured."}
-    return Outcome(result)
+        return Outcome(synthesise(review, client))
+    return Outcome(extractive(review, "No language model is configured."))
 
 
 def _deep_dive(job: Job, progress: ProgressReporter) -> Outcome:
@@ -232,45 +220,37 @@ def _deep_dive(job: Job, progress: ProgressReporter) -> Outcome:
     if dive.pmid:
         record = record_for(dive.pmid, project_id=job.project_id)
         if record is None:
-            raise ValueError(f"PMID {dive.pmid} is not in the library.")
+            raise UserFacingError(f"PMID {dive.pmid} is not in the library.")
         request = DeepDiveRequest(objective=dive.objective, record=record)
     elif dive.upload_name:
         upload = bytes(DeepDiveAnalysis.objects.values_list("upload", flat=True).get(pk=job.pk))
         progress("Reading the uploaded file", 1)
-        try:
-            full = read_full_text(upload, progress)  # in a fenced process, under the limits
-        except FullTextError as exc:
-            raise ValueError(str(exc)) from exc
-        request = full.to_request(objective=dive.objective)
+        full = read_full_text(upload, progress)  # in a fenced process, under the limits
+        request = DeepDiveRequest.from_full_text(full, objective=dive.objective)
         if dive.title:
             request = replace(request, title=dive.title)
     else:
         request = DeepDiveRequest(
             objective=dive.objective, title=dive.title, text=dive.text, full_text_source="pasted"
         )
-    return Outcome(deep_dive(request, progress).to_dict())
+    return Outcome(deep_dive(request, progress))
 
 
 def _import(job: Job, progress: ProgressReporter) -> Outcome:
     upload = job.libraryimport
     content = bytes(LibraryImport.objects.values_list("content", flat=True).get(pk=job.pk))
     progress("Reading the file", 2)
-    try:
-        report = read_reference_file(content, upload.filename, progress)  # fenced, as above
-    except (ReferenceFormatError, PubMedXMLError) as exc:
-        raise ValueError(str(exc)) from exc
+    report = read_reference_file(content, upload.filename, progress)  # fenced, as above
     progress("Checking the references against the library", 60)
     staged = stage_references(report.records, project_id=job.project_id)
     progress("Saving the references to the project", 90)
-    result = {
-        "filename": upload.filename,
-        "format": report.format,
-        "entries": report.entries,
-        "duplicates_merged": report.duplicates_merged,
-        "skipped": [
-            {"entry": s.entry, "label": s.label, "reason": s.reason} for s in report.skipped
-        ],
-    }
+    result = ImportResult(
+        filename=upload.filename,
+        format=report.format,
+        entries=report.entries,
+        duplicates_merged=report.duplicates_merged,
+        skipped=tuple(SkippedEntry(s.entry, s.label, s.reason) for s in report.skipped),
+    )
     # The references are written by job_complete, in its transaction: an import that is
     # cancelled, times out or is handed to another worker leaves nothing behind.
     return Outcome(result, publish=partial(publish_references, staged))

@@ -10,8 +10,8 @@ from typing import TYPE_CHECKING
 from django.conf import settings
 
 from research import untrusted
+from research.formats import ReferenceReport
 from research.fulltext import FullText
-from research.reference_formats import ReferenceReport
 
 if TYPE_CHECKING:
     from jobs.execution import ProgressReporter

@@ -6,7 +6,7 @@ from django.contrib.auth import get_user_model
 
 from jobs.library import project_has
 from jobs.models import Job, Membership, Project, Report, Role
-from research.reference_formats import ReferenceFormatError, detect_format
+from research.formats import ReferenceFormatError, detect_format
 
 
 class JobInputForm(forms.Form):
@@ -109,7 +109,8 @@ class DeepDiveForm(JobInputForm):
         return (upload.name[:255], content)
 
     def clean(self) -> dict:
-        data = super().clean()
+        super().clean()
+        data = self.cleaned_data
         pmid, title, text = data.get("pmid"), data.get("title", ""), data.get("text", "")
         upload = data.pop("file", None)
         data["upload_name"], data["upload"] = upload or ("", b"")
@@ -138,7 +139,8 @@ class ImportForm(JobInputForm):
     )
 
     def clean(self) -> dict:
-        data = super().clean()
+        super().clean()
+        data = self.cleaned_data
         upload = data.pop("file", None)
         if upload is None:
             return data
@@ -168,8 +170,8 @@ class ProjectChoiceForm(forms.Form):
         self.user = user
 
     def clean_project_id(self) -> Project:
-        project = Project.objects.visible_to(self.user).filter(pk=self.cleaned_data["project_id"])
-        project = project.first()
+        visible = Project.objects.visible_to(self.user)
+        project = visible.filter(pk=self.cleaned_data["project_id"]).first()
         if project is None:
             raise forms.ValidationError("No project of yours has this id.")
         return project
@@ -212,7 +214,9 @@ class JobFilterForm(forms.Form):
 
     def __init__(self, *args, projects, **kwargs) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["project"].queryset = projects
+        field = self.fields["project"]
+        assert isinstance(field, forms.ModelChoiceField)
+        field.queryset = projects
 
     def apply(self, jobs):
         """Narrow a job QuerySet to the chosen filters."""

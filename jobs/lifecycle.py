@@ -8,6 +8,7 @@ import time
 from collections.abc import Callable
 from datetime import datetime, timedelta
 from functools import partial, wraps
+from typing import Any
 from uuid import UUID
 
 from django.conf import settings
@@ -17,7 +18,9 @@ from django.db.models import F, Q
 from django.utils.timezone import now
 from django_q.tasks import async_task
 
-from jobs.models import DeepDiveAnalysis, Job, LibraryImport, Project, Report
+from jobs.kinds import KINDS
+from jobs.models import Job, Project
+from research.schema import Result, load_result
 
 RUN_TASK = "jobs.tasks.run_job"
 
@@ -49,10 +52,7 @@ def retry_when_locked(write):
 
 def budget_for(*, kind: str, preference: str = "") -> int:
     """The time budget in seconds for a kind of job (and, for reviews, its preference)."""
-    budgets = settings.JOB_BUDGET_SECONDS
-    if kind == Job.Kind.REVIEW:
-        return budgets["review_recall" if preference == "recall" else "review_precision"]
-    return budgets[kind]
+    return KINDS[kind].budget_seconds({"preference": preference})
 
 
 class SubmissionRefused(Exception):
@@ -67,11 +67,11 @@ class IdempotencyKeyReused(SubmissionRefused):
     pass
 
 
-DETAIL_MODELS = {
-    Job.Kind.REVIEW: Report,
-    Job.Kind.DEEP_DIVE: DeepDiveAnalysis,
-    Job.Kind.IMPORT: LibraryImport,
-}
+class RerunImpossible(SubmissionRefused):
+    """The job's inputs were erased with its result, so running it again would run on nothing."""
+
+
+DETAIL_MODELS = {name: kind.detail_model for name, kind in KINDS.items()}
 
 
 def input_fingerprint(*, kind: str, inputs: dict) -> str:
@@ -135,8 +135,8 @@ def job_submit(
                 idempotency_key=idempotency_key,
                 enqueued_at=now(),
             )
-            detail = DETAIL_MODELS[kind].objects.create(job=job, **inputs)
-            setattr(job, DETAIL_MODELS[kind]._meta.model_name, detail)
+            detail = DETAIL_MODELS[kind]._default_manager.create(job=job, **inputs)
+            setattr(job, str(DETAIL_MODELS[kind]._meta.model_name), detail)
             job_enqueue(job_id=job.pk)
     except IntegrityError:
         # An identical submission committed between our check and our insert.
@@ -203,20 +203,28 @@ def job_heartbeat(*, job_id: UUID, worker: str) -> bool:
 @retry_when_locked
 @transaction.atomic
 def job_complete(
-    *, job_id: UUID, worker: str, result: dict, publish: Callable[[], dict] | None = None
+    *,
+    job_id: UUID,
+    worker: str,
+    result: Result | dict[str, Any],
+    publish: Callable[[], dict[str, int]] | None = None,
 ) -> bool:
     """processing -> completed, storing the result once and running the job's staged writes
     (publish, whose return value joins the result) in the same transaction. False if the job
-    is no longer this worker's, in which case nothing is stored or published."""
+    is no longer this worker's, in which case nothing is stored or published. The result must
+    fit the kind's schema (research.schema); one that does not is our bug: ResultSchemaError,
+    and the transaction keeps nothing."""
     won = Job.objects.filter(pk=job_id, status=Job.Status.PROCESSING, worker=worker).update(
         status=Job.Status.COMPLETED, stage="Finished", progress=100, finished_at=now()
     )
     if not won:
         return False
+    data = dict(result) if isinstance(result, dict) else result.to_dict()
     if publish is not None:
-        result = {**result, **publish()}
+        data = {**data, **publish()}
     kind = Job.objects.values_list("kind", flat=True).get(pk=job_id)
-    DETAIL_MODELS[kind].objects.filter(job_id=job_id).update(result=result)
+    stored = load_result(kind, data).to_dict()
+    DETAIL_MODELS[kind]._default_manager.filter(job_id=job_id).update(result=stored)
     return True
 
 
@@ -272,20 +280,21 @@ def job_delete(*, job_id: UUID) -> bool:
 
 def job_retry(*, job_id: UUID, user) -> Job | None:
     """failed, cancelled or pruned -> a new queued job with the same inputs, linked to this
-    one. None for a job that is active or still holds its result."""
+    one. None for a job that is active or still holds its result; RerunImpossible for a pruned
+    job whose inputs went with its result (an uploaded file, a pasted paper)."""
     retryable = Q(status__in=[Job.Status.FAILED, Job.Status.CANCELLED]) | Q(
         status=Job.Status.COMPLETED, pruned_at__isnull=False
     )
-    old = (
-        Job.objects.select_related("project", "report", "deepdiveanalysis")
-        .filter(retryable, pk=job_id)
-        .first()
-    )
+    old = Job.objects.select_related("project").with_detail().filter(retryable, pk=job_id).first()
     if old is None:
         return None
-    new, created = job_submit(
-        kind=old.kind, project=old.project, creator=user, **old.detail.inputs()
-    )
+    if not old.can_rerun:
+        raise RerunImpossible(
+            "This job's inputs were removed with its result under the retention policy, so it "
+            "cannot be run again. Start a new one with the file or text."
+        )
+    inputs = old.detail.inputs()  # reads the large inputs with_detail left out
+    new, created = job_submit(kind=old.kind, project=old.project, creator=user, **inputs)
     if created:
         Job.objects.filter(pk=new.pk).update(retry_of=old)
         new.retry_of = old
@@ -378,8 +387,9 @@ def job_reap(*, moment=None, failed: list | None = None) -> dict[str, int]:
 
 
 def job_prune(*, finished_before, batch_size: int = 1000) -> int:
-    """finished -> finished without its result (and pasted text), keeping who, what, when and
-    the outcome. Works in batches so a large backlog never holds a long lock."""
+    """finished -> finished without its result and the inputs its kind does not keep (uploaded
+    files, pasted text: see jobs.kinds), keeping who, what, when and the outcome. Works in
+    batches so a large backlog never holds a long lock."""
     pruned = 0
     while True:
         ids = list(
@@ -392,7 +402,8 @@ def job_prune(*, finished_before, batch_size: int = 1000) -> int:
         if not ids:
             return pruned
         with transaction.atomic():
-            Report.objects.filter(job_id__in=ids).update(result=None)
-            DeepDiveAnalysis.objects.filter(job_id__in=ids).update(result=None, text="", upload=b"")
-            LibraryImport.objects.filter(job_id__in=ids).update(content=b"")
+            for kind in KINDS.values():
+                kind.detail_model._default_manager.filter(job_id__in=ids).update(
+                    **kind.pruned_values
+                )
             pruned += Job.objects.filter(pk__in=ids, pruned_at__isnull=True).update(pruned_at=now())

@@ -5,6 +5,7 @@ import contextvars
 import json
 import logging
 import re
+from collections.abc import Iterator
 from contextlib import contextmanager
 from urllib.parse import quote, quote_plus
 
@@ -58,7 +59,7 @@ def redact(text: str) -> str:
 
 
 @contextmanager
-def job_context(job_id) -> None:
+def job_context(job_id) -> Iterator[None]:
     """Tag every log record written inside the block with the job's id."""
     token = current_job_id.set(str(job_id))
     try:
@@ -101,7 +102,7 @@ class JsonFormatter(logging.Formatter):
             "message": record.getMessage(),
         }
         if getattr(record, "job_id", ""):
-            entry["job_id"] = record.job_id
+            entry["job_id"] = record.job_id  # type: ignore[attr-defined]  # set by a filter
         if record.exc_info:
             entry["exception"] = record.exc_text or self.formatException(record.exc_info)
         return json.dumps(entry, ensure_ascii=False)

@@ -4,12 +4,15 @@ import hashlib
 import secrets
 import uuid
 from datetime import datetime
+from functools import cached_property
 
 from django.conf import settings
 from django.db import models
 from django.db.models import ExpressionWrapper, Q
 from django.urls import reverse
 from django.utils.timezone import now
+
+from research.schema import DeepDiveResult, ImportResult, ReviewResult, load_result
 
 
 class Role(models.TextChoices):
@@ -124,24 +127,19 @@ class JobQuerySet(models.QuerySet):
         return self.filter(status=Job.Status.PROCESSING, heartbeat_at__lt=older_than)
 
     def with_detail(self) -> "JobQuerySet":
-        """The job with its inputs and result in the same query (pasted text and uploaded
-        files left out)."""
-        return self.select_related("report", "deepdiveanalysis", "libraryimport").defer(
-            "deepdiveanalysis__text", "deepdiveanalysis__upload", "libraryimport__content"
-        )
+        """The job with every kind's inputs and result in the same query (the kinds' large
+        inputs, pasted text and uploaded files, left out)."""
+        from jobs.kinds import detail_joins, large_columns
+
+        return self.select_related(*detail_joins()).defer(*large_columns())
 
     def for_list(self) -> "JobQuerySet":
         """What the lists show, in one query: no results, project and creator joined."""
+        from jobs.kinds import detail_joins, large_columns, result_columns
+
         return (
-            self.select_related("project", "creator", "report", "deepdiveanalysis", "libraryimport")
-            .defer(
-                "report__result",
-                "deepdiveanalysis__result",
-                "deepdiveanalysis__text",
-                "deepdiveanalysis__upload",
-                "libraryimport__result",
-                "libraryimport__content",
-            )
+            self.select_related("project", "creator", *detail_joins())
+            .defer(*result_columns(), *large_columns())
             .order_by("-created_at")
         )
 
@@ -261,9 +259,21 @@ class Job(models.Model):
         return base
 
     @property
+    def kind_record(self):
+        """This kind's record in the registry (jobs.kinds): its form, runner, labels, template."""
+        from jobs.kinds import kind_of
+
+        return kind_of(self)
+
+    @property
     def detail(self) -> "Report | DeepDiveAnalysis | LibraryImport":
         """The kind's own inputs and result."""
-        return getattr(self, DETAIL_ATTRIBUTES[self.kind])
+        return getattr(self, self.kind_record.detail_attribute)
+
+    @property
+    def can_rerun(self) -> bool:
+        """Whether a rerun would have the inputs it was given (pruning may have erased them)."""
+        return self.kind_record.can_rerun(self)
 
     @property
     def title(self) -> str:
@@ -298,6 +308,11 @@ class Report(models.Model):
     @property
     def headline(self) -> str:
         return self.objective[:120]
+
+    @cached_property
+    def typed_result(self) -> ReviewResult | None:
+        """The result read through its schema (any stored version); None while there is none."""
+        return None if self.result is None else load_result("review", self.result)
 
     def inputs(self) -> dict:
         return {
@@ -336,6 +351,11 @@ class DeepDiveAnalysis(models.Model):
             return self.upload_name
         return f"PMID {self.pmid}"
 
+    @cached_property
+    def typed_result(self) -> DeepDiveResult | None:
+        """The result read through its schema (any stored version); None while there is none."""
+        return None if self.result is None else load_result("deep_dive", self.result)
+
     def inputs(self) -> dict:
         return {
             "objective": self.objective,
@@ -362,15 +382,13 @@ class LibraryImport(models.Model):
     def headline(self) -> str:
         return self.filename
 
+    @cached_property
+    def typed_result(self) -> ImportResult | None:
+        """The result read through its schema (any stored version); None while there is none."""
+        return None if self.result is None else load_result("import", self.result)
+
     def inputs(self) -> dict:
         return {"filename": self.filename, "content": bytes(self.content)}
-
-
-DETAIL_ATTRIBUTES = {
-    Job.Kind.REVIEW: "report",
-    Job.Kind.DEEP_DIVE: "deepdiveanalysis",
-    Job.Kind.IMPORT: "libraryimport",
-}
 
 
 class LibraryRecord(models.Model):

@@ -19,7 +19,7 @@ SUBJECTS = {
 
 def notify_if_long(*, job_id: UUID) -> bool:
     """Send the creator one email if the job ran past the threshold and they want emails."""
-    job = Job.objects.select_related("creator", "report", "deepdiveanalysis").get(pk=job_id)
+    job = Job.objects.select_related("creator").with_detail().get(pk=job_id)
     if job.status not in SUBJECTS or not job.creator.email:
         return False
     if (job.elapsed_seconds or 0) < settings.JOB_NOTIFY_AFTER_SECONDS:
@@ -43,7 +43,7 @@ def _send(job: Job) -> bool:
     lines += ["", f"Open it here: {link}", "", "You can turn these emails off in your profile."]
     try:
         send_mail(
-            SUBJECTS[job.status].format(kind=kind),
+            SUBJECTS[Job.Status(job.status)].format(kind=kind),
             "\n".join(lines),
             None,
             [job.creator.email],

@@ -1,31 +1,82 @@
 """What an operator watches: job outcomes, durations, the queue, the workers, status polls."""
 
+import logging
 import math
+import threading
+import time
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import timedelta
 from statistics import median
 
-from django.core.cache import cache
+from django.core.cache import caches
 from django.db.models import Count, Min
 from django.utils.timezone import now
 
 from jobs.models import Job
+from research.schema import ReviewResult
 
-POLLS_KEY = "status-polls"
+log = logging.getLogger(__name__)
+
 DURATION_SAMPLE = 5000
 
 
+class PollCounter:
+    """Status polls, counted in this process and added to the shared cache (Redis, or the
+    database cache) at most every `flush_seconds`, when the total is read and when a web process
+    ends: the total survives web processes recycling, and a poll costs no write of its own.
+    The database cache adds by read-then-write, so two processes flushing in the same instant
+    can lose one batch; Redis adds atomically."""
+
+    KEY = "status-polls"
+
+    def __init__(self, *, cache_alias: str = "shared", flush_seconds: float = 5.0) -> None:
+        self.cache_alias = cache_alias
+        self.flush_seconds = flush_seconds
+        self._lock = threading.Lock()
+        self._pending = 0
+        self._last_flush = time.monotonic()
+
+    def count(self) -> None:
+        with self._lock:
+            self._pending += 1
+            due = time.monotonic() - self._last_flush >= self.flush_seconds
+        if due:
+            self.flush()
+
+    def flush(self) -> None:
+        """Add what this process counted to the shared total."""
+        with self._lock:
+            pending, self._pending = self._pending, 0
+            self._last_flush = time.monotonic()
+        if not pending:
+            return
+        shared = caches[self.cache_alias]
+        try:
+            shared.add(self.KEY, 0, timeout=None)
+            shared.incr(self.KEY, pending)
+        except Exception:  # a cache that is down must not fail a poll; keep the count for later
+            log.warning("could not add %s status polls to the shared count", pending, exc_info=True)
+            with self._lock:
+                self._pending += pending
+
+    def total(self) -> int:
+        """Every process's polls, this one's included."""
+        self.flush()
+        return caches[self.cache_alias].get(self.KEY, 0)
+
+
+# Flushed on exit by gunicorn's worker_exit hook (gunicorn.conf.py).
+POLLS = PollCounter()
+
+
 def count_poll() -> None:
-    """Count one status poll in the cache: no database write on the hot path."""
-    try:
-        cache.incr(POLLS_KEY)
-    except ValueError:
-        cache.set(POLLS_KEY, 1, timeout=None)
+    """Count one status poll (in memory; the shared total is updated every few seconds)."""
+    POLLS.count()
 
 
 def polls_counted() -> int:
-    return cache.get(POLLS_KEY, 0)
+    return POLLS.total()
 
 
 def percentile(values: list[float], fraction: float) -> float | None:
@@ -74,7 +125,8 @@ def _durations(since) -> dict[str, dict[str, float | None]]:
     )
     seconds: dict[str, list[float]] = {kind: [] for kind in Job.Kind.values}
     for kind, started, finished in rows:
-        seconds[kind].append((finished - started).total_seconds())
+        if started and finished:  # both are set on every completed job that started
+            seconds[kind].append((finished - started).total_seconds())
     return {
         kind: {
             "count": len(values),
@@ -167,13 +219,12 @@ def bar_chart(
     return {"rows": rows, "height": height, "width": width, "bar": bar, "x0": label_width}
 
 
-def review_charts(result: dict | None) -> dict:
+def review_charts(result: ReviewResult | None) -> dict:
     """Publications per year and evidence levels of a review's analysed papers, as bar charts."""
-    if not result:
+    if result is None:
         return {}
-    papers = result.get("papers", [])
-    levels = Counter(paper.get("evidence_label") or "Unknown" for paper in papers)
+    levels = Counter(paper.evidence_label or "Unknown" for paper in result.papers)
     return {
-        "years": bar_chart(dict(result.get("year_distribution", {}))),
+        "years": bar_chart(dict(result.year_distribution)),
         "evidence": bar_chart(dict(levels.most_common()), label_width=190, width=420),
     }

@@ -82,7 +82,7 @@ class JobCollector(Collector):
         )
         yield CounterMetricFamily(
             "reviewsite_status_polls",
-            "Status polls counted by this deployment's cache",
+            "Status polls answered by every web process (kept in the shared cache)",
             value=data.polls,
         )
 

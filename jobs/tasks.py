@@ -19,8 +19,12 @@ from jobs.execution import (
 from jobs.logging import job_context
 from jobs.models import Job
 from jobs.notifications import notify_if_long
+from research.errors import UserFacingError
 
 log = logging.getLogger(__name__)
+
+# The end of every message for a failure that was ours, not the user's.
+APOLOGY = "The team has the details; you can retry it."
 
 
 def run_job(job_id: str) -> str:
@@ -38,7 +42,9 @@ def _run(job_id: UUID) -> str:
     if not lifecycle.job_claim(job_id=job_id, worker=worker):
         return "not claimed"
     job = Job.objects.with_detail().get(pk=job_id)
-    progress = ProgressReporter(job_id=job_id, worker=worker, budget_seconds=job.budget_seconds)
+    progress = ProgressReporter(
+        job_id=job_id, worker=worker, budget_seconds=job.budget_seconds, kind=job.kind_record
+    )
     heartbeat = Heartbeat(job_id=job_id, worker=worker, interval=settings.JOB_HEARTBEAT_SECONDS)
     heartbeat.start()
     try:
@@ -51,12 +57,14 @@ def _run(job_id: UUID) -> str:
             job_id=job_id, worker=worker, error=lifecycle.timed_out_message(job.budget_seconds)
         )
         return "timed out"
-    except ValueError as exc:
+    except UserFacingError as exc:
+        # A deliberate refusal (a file that is not what it claims, a PMID not in the library):
+        # its message is for the user as it is.
         lifecycle.job_fail(job_id=job_id, worker=worker, error=str(exc))
         return "failed"
-    except Exception as exc:
+    except Exception as exc:  # anything else, ValueError included, is our bug
         return _failed_unexpectedly(
-            job_id, worker, exc, "The analysis stopped because of an unexpected error."
+            job_id, worker, exc, "Something went wrong on our side and the job stopped."
         )
     finally:
         heartbeat.stop()
@@ -70,19 +78,20 @@ def _run(job_id: UUID) -> str:
             job_id,
             worker,
             exc,
-            "The analysis finished but its result could not be saved, so nothing was kept.",
+            "The job finished, but something went wrong on our side while saving its result, "
+            "so nothing was kept.",
         )
     return "completed" if completed else "interrupted"
 
 
 def _failed_unexpectedly(job_id: UUID, worker: str, exc: Exception, what: str) -> str:
     """Our bug, not the user's: an apology for them, the traceback for staff and the log."""
-    log.exception("job %s failed", job_id)
+    log.exception("job %s failed unexpectedly", job_id)
     lifecycle.job_fail(
         job_id=job_id,
         worker=worker,
-        error=f"{what} You can retry it; staff have the details.",
-        detail=f"{type(exc).__name__}: {exc}\n{traceback.format_exc()}",
+        error=f"{what} {APOLOGY}",
+        detail="".join(traceback.format_exception(exc)),
     )
     return "failed"
 

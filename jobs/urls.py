@@ -21,16 +21,14 @@ urlpatterns = [
         name="job_export",
     ),
     path("jobs/<uuid:job_id>/partial", views.job_status_partial, name="job_status_partial"),
-    path("jobs/<uuid:job_id>/status", api.job_status, name="job_status"),
-    path("jobs/<uuid:job_id>/cancel", api.job_cancel, name="job_cancel"),
-    path("jobs/<uuid:job_id>/retry", api.job_retry, name="job_retry"),
-    path("generate-review-async", api.generate_review_async, name="generate_review_async"),
-    path("deep-dive-async", api.deep_dive_async, name="deep_dive_async"),
-    path("library-import-async", api.library_import_async, name="library_import_async"),
     path("account/", views.profile, name="profile"),
     path("account/tokens/", views.api_tokens, name="api_tokens"),
     path("account/tokens/<int:token_id>/revoke", views.api_token_revoke, name="api_token_revoke"),
     path("healthz", ops_views.healthz, name="healthz"),
     path("ops/", ops_views.operations, name="operations"),
     path("metrics", ops_views.metrics, name="metrics"),
+    # The JSON API (jobs/api.py): /generate-review-async, /deep-dive-async,
+    # /library-import-async, /jobs/<id>/status, /jobs/<id>/cancel, /jobs/<id>/retry, and its
+    # OpenAPI document at /api/openapi.json with a browsable page at /api/docs.
+    *api.urlpatterns(),
 ]

@@ -12,6 +12,7 @@ from typing import Any, Protocol
 
 import httpx
 
+from research.errors import UserFacingError
 from research.pubmed_xml import ParseReport, PubMedXMLError, read_pubmed
 from research.records import PaperRecord
 
@@ -26,7 +27,7 @@ RETRIED_STATUSES = frozenset({429, 500, 502, 503, 504})
 MAX_ERROR_TEXT = 200
 
 
-class SourceError(Exception):
+class SourceError(UserFacingError):
     """A literature source answered with something unusable; the message is for the user."""
 
 
@@ -116,7 +117,7 @@ class EutilsClient:
     def search(self, term: str, retmax: int = 100) -> list[str]:
         """The PMIDs of PubMed's best matches for term, at most retmax (capped at 10,000)."""
         if not term.strip():
-            raise ValueError("The search term is empty.")
+            raise UserFacingError("The search term is empty.")
         params = {
             "db": "pubmed",
             "term": term,
@@ -151,7 +152,7 @@ class EutilsClient:
         wanted = list(dict.fromkeys(str(p).strip() for p in pmids))
         bad = [p for p in wanted if not p.isdigit()]
         if bad:
-            raise ValueError(f"Not a PMID: {bad[0]!r}")
+            raise UserFacingError(f"Not a PMID: {bad[0]!r}")
         report = report if report is not None else ParseReport()
         for start in range(0, len(wanted), batch_size):
             batch = wanted[start : start + batch_size]
@@ -215,7 +216,7 @@ class EutilsClient:
 
 def _delay(response: httpx.Response, attempt: int) -> float:
     """Seconds to wait before the next attempt: Retry-After when given, else exponential."""
-    backoff = min(MAX_BACKOFF_SECONDS, BACKOFF_SECONDS * 2**attempt)
+    backoff = min(MAX_BACKOFF_SECONDS, BACKOFF_SECONDS * 2.0**attempt)
     header = response.headers.get("Retry-After", "").strip()
     if not header:
         return backoff
@@ -241,9 +242,8 @@ def _json_or_none(response: httpx.Response) -> Any:
 
 def _ncbi_error(data: Any) -> str:
     """The error message NCBI puts in a JSON reply ({"error": ...}), or ""."""
-    if isinstance(data, dict) and isinstance(data.get("error"), str):
-        return data["error"][:MAX_ERROR_TEXT]
-    return ""
+    error = data.get("error") if isinstance(data, dict) else None
+    return error[:MAX_ERROR_TEXT] if isinstance(error, str) else ""
 
 
 def _preview(response: httpx.Response) -> str:

@@ -1,13 +1,14 @@
-"""Take-away reports of a review result dict: Markdown, JSON, and BibTeX or RIS of its papers."""
+"""Take-away reports of a review: Markdown, JSON, and BibTeX or RIS of its papers."""
 
 from __future__ import annotations
 
 import json
 import re
 import unicodedata
-from typing import Any
 
 import rispy
+
+from research.schema import ReviewedPaper, ReviewResult
 
 MD_SPECIAL_RE = re.compile(r"([\\`*_\[\]<>|~])")
 MD_LINE_START_RE = re.compile(r"^(#|[-+>]|\d+[.)])")
@@ -28,129 +29,124 @@ INITIALS_RE = re.compile(r"^[A-Z]{1,4}$")
 KEY_UNSAFE_RE = re.compile(r"[^A-Za-z0-9]+")
 
 
-def to_markdown(result: dict[str, Any]) -> str:
+def to_markdown(result: ReviewResult) -> str:
     """A readable report: the objective, executive summary, each paper with its quotes, searches."""
-    lines = [f"# Literature review: {_md(result.get('objective', ''))}", ""]
+    lines = [f"# Literature review: {_md(result.objective)}", ""]
     facts = []
-    if result.get("molecule"):
-        facts.append(f"**Molecule:** {_md(result['molecule'])}")
-    facts.append(f"**Preference:** {_md(result.get('preference', ''))}")
-    if result.get("full_text_only"):
+    if result.molecule:
+        facts.append(f"**Molecule:** {_md(result.molecule)}")
+    facts.append(f"**Preference:** {_md(result.preference)}")
+    if result.full_text_only:
         facts.append("**Only papers with free full text**")
-    diagnostics = result.get("diagnostics") or {}
-    if diagnostics:
-        facts.append(
-            f"**Analysed:** {diagnostics.get('analysed', 0)} of "
-            f"{diagnostics.get('pool_size', 0):,} candidates in a library of "
-            f"{diagnostics.get('library_size', 0):,} papers"
-        )
-    synthesis = result.get("synthesis") or {}
-    if synthesis.get("note"):
-        facts.append(f"**Synthesis:** {_md(synthesis['note'])}")
+    diagnostics = result.diagnostics
+    facts.append(
+        f"**Analysed:** {diagnostics.analysed} of {diagnostics.pool_size:,} candidates in a "
+        f"library of {diagnostics.library_size:,} papers"
+    )
+    if result.synthesis is not None and result.synthesis.note:
+        facts.append(f"**Synthesis:** {_md(result.synthesis.note)}")
     lines += [f"- {fact}" for fact in facts]
-    lines += ["", "## Executive summary", "", _md(result.get("executive_summary", "")), ""]
-    papers = result.get("papers") or []
-    if papers:
+    lines += ["", "## Executive summary", "", _md(result.executive_summary), ""]
+    if result.papers:
         lines += ["## Papers", ""]
-    for paper in papers:
-        year = f" ({paper['year']})" if paper.get("year") else ""
-        lines += [f"### {paper.get('rank', '')}. {_md(paper.get('title', ''))}{year}", ""]
+    for paper in result.papers:
+        year = f" ({paper.year})" if paper.year else ""
+        lines += [f"### {paper.rank}. {_md(paper.title)}{year}", ""]
         byline = []
-        if paper.get("authors"):
-            authors = list(paper["authors"])
-            shown = ", ".join(authors[:6]) + (" et al." if len(authors) > 6 else "")
+        if paper.authors:
+            shown = ", ".join(paper.authors[:6]) + (" et al." if len(paper.authors) > 6 else "")
             byline.append(_md(shown))
-        if paper.get("journal"):
-            byline.append(f"*{_md(paper['journal'])}*")
+        if paper.journal:
+            byline.append(f"*{_md(paper.journal)}*")
         if byline:
             lines += [". ".join(byline), ""]
-        links = [f"[PMID {_md(paper['pmid'])}]({_url(paper.get('url', ''))})"]
-        if paper.get("doi"):
-            links.append(f"[doi:{_md(paper['doi'])}]({_url('https://doi.org/' + paper['doi'])})")
-        if paper.get("pmcid"):
-            links.append(_md(paper["pmcid"]))
+        links = [f"[PMID {_md(paper.pmid)}]({_url(paper.url)})"]
+        if paper.doi:
+            links.append(f"[doi:{_md(paper.doi)}]({_url('https://doi.org/' + paper.doi)})")
+        if paper.pmcid:
+            links.append(_md(paper.pmcid))
         lines += [" · ".join(links), ""]
-        scores = paper.get("scores") or {}
-        evidence = _md(paper.get("evidence_label", ""))
-        lines += [f"**Evidence:** {evidence} · **Score:** {scores.get('overall', 0):.2f}", ""]
-        lines += [_md(paper.get("summary", "")), ""]
-        anchors = paper.get("fact_anchors") or []
-        if anchors:
+        evidence = _md(paper.evidence_label)
+        lines += [f"**Evidence:** {evidence} · **Score:** {paper.scores.overall:.2f}", ""]
+        lines += [_md(paper.summary), ""]
+        if paper.fact_anchors:
             lines += ["Quotes:", ""]
-            lines += [f"> {_md(a['quote'])} — *{_md(a['section'])}*" for a in anchors]
+            lines += [f"> {_md(a.quote)} — *{_md(a.section)}*" for a in paper.fact_anchors]
             lines += [""]
-        if paper.get("relevance"):
-            lines += [f"**Why it is here:** {_md(paper['relevance'])}", ""]
-    queries = result.get("queries") or []
-    if queries:
+        if paper.relevance:
+            lines += [f"**Why it is here:** {_md(paper.relevance)}", ""]
+    if result.queries:
         lines += ["## Searches", "", "| Search | Purpose | Hits |", "| --- | --- | --- |"]
-        lines += [
-            f"| {_md(q['query'])} | {_md(q['purpose'])} | {q.get('hits', 0)} |" for q in queries
-        ]
+        lines += [f"| {_md(q.query)} | {_md(q.purpose)} | {q.hits} |" for q in result.queries]
         lines += [""]
-    if diagnostics.get("engine_version"):
-        lines += [f"*Engine version {_md(diagnostics['engine_version'])}.*", ""]
+    if diagnostics.engine_version:
+        # Mid-line, so only inline characters are escaped ("1.0.0" is no list marker here).
+        version = MD_SPECIAL_RE.sub(r"\\\1", _line(diagnostics.engine_version))
+        lines += [f"*Engine version {version}.*", ""]
     return "\n".join(lines).rstrip() + "\n"
 
 
-def to_json(result: dict[str, Any]) -> str:
-    """The result as indented UTF-8 JSON."""
-    return json.dumps(result, ensure_ascii=False, indent=2) + "\n"
+def to_json(result: ReviewResult) -> str:
+    """The result's stored JSON form (with its schema version), indented UTF-8."""
+    return json.dumps(result.to_dict(), ensure_ascii=False, indent=2) + "\n"
 
 
-def to_bibtex(result: dict[str, Any]) -> str:
+def to_bibtex(result: ReviewResult) -> str:
     """A BibTeX file of the review's papers, special characters escaped."""
     entries = []
     used: set[str] = set()
-    for paper in result.get("papers") or []:
+    for paper in result.papers:
         key = _citation_key(paper, used)
-        fields = [("title", "{" + _bibtex(paper.get("title", "")) + "}")]
-        authors = [_bibtex_author(a) for a in paper.get("authors") or [] if str(a).strip()]
+        fields = [("title", "{" + _bibtex(paper.title) + "}")]
+        authors = [_bibtex_author(a) for a in paper.authors if a.strip()]
         if authors:
             fields.append(("author", " and ".join(authors)))
-        for name in ("journal", "year", "doi", "pmcid"):
-            if paper.get(name):
-                fields.append((name, _bibtex(str(paper[name]))))
-        pmid = str(paper.get("pmid", ""))
-        if pmid.isdigit():
-            fields += [("pmid", pmid), ("eprint", pmid), ("eprinttype", "pubmed")]
-        if paper.get("url"):
-            fields.append(("url", _bibtex(paper["url"])))
+        for name, value in (
+            ("journal", paper.journal),
+            ("year", paper.year),
+            ("doi", paper.doi),
+            ("pmcid", paper.pmcid),
+        ):
+            if value:
+                fields.append((name, _bibtex(str(value))))
+        if paper.pmid.isdigit():
+            fields += [("pmid", paper.pmid), ("eprint", paper.pmid), ("eprinttype", "pubmed")]
+        if paper.url:
+            fields.append(("url", _bibtex(paper.url)))
         body = ",\n".join(f"  {name} = {{{value}}}" for name, value in fields)
         entries.append(f"@article{{{key},\n{body}\n}}\n")
     return "\n".join(entries)
 
 
-def to_ris(result: dict[str, Any]) -> str:
+def to_ris(result: ReviewResult) -> str:
     """A RIS file of the review's papers (journal articles)."""
     entries = []
-    for paper in result.get("papers") or []:
-        entry: dict[str, Any] = {
+    for paper in result.papers:
+        entry: dict[str, str | list[str]] = {
             "type_of_reference": "JOUR",
-            "title": _line(paper.get("title", "")),
+            "title": _line(paper.title),
         }
-        authors = [_ris_author(a) for a in paper.get("authors") or [] if str(a).strip()]
+        authors = [_ris_author(a) for a in paper.authors if a.strip()]
         if authors:
             entry["authors"] = authors
-        if paper.get("year"):
-            entry["year"] = str(paper["year"])
-        if paper.get("journal"):
-            entry["journal_name"] = _line(paper["journal"])
-        if paper.get("doi"):
-            entry["doi"] = _line(paper["doi"])
-        pmid = str(paper.get("pmid", ""))
-        if pmid.isdigit():
-            entry["accession_number"] = pmid
+        if paper.year:
+            entry["year"] = str(paper.year)
+        if paper.journal:
+            entry["journal_name"] = _line(paper.journal)
+        if paper.doi:
+            entry["doi"] = _line(paper.doi)
+        if paper.pmid.isdigit():
+            entry["accession_number"] = paper.pmid
             entry["name_of_database"] = "PubMed"
-        if paper.get("pmcid"):
-            entry["custom2"] = _line(paper["pmcid"])
-        if paper.get("url"):
-            entry["urls"] = [_line(paper["url"])]
+        if paper.pmcid:
+            entry["custom2"] = _line(paper.pmcid)
+        if paper.url:
+            entry["urls"] = [_line(paper.url)]
         entries.append(entry)
     return rispy.dumps(entries) if entries else ""
 
 
-def _md(text: Any) -> str:
+def _md(text: object) -> str:
     """Text on one line with Markdown's special characters escaped."""
     text = MD_SPECIAL_RE.sub(r"\\\1", _line(text))
     return MD_LINE_START_RE.sub(r"\\\1", text)
@@ -161,12 +157,12 @@ def _url(url: str) -> str:
     return _line(url).replace(" ", "%20").replace("(", "%28").replace(")", "%29")
 
 
-def _line(text: Any) -> str:
+def _line(text: object) -> str:
     """Any value as one line of text."""
     return " ".join(str(text or "").split())
 
 
-def _bibtex(text: Any) -> str:
+def _bibtex(text: object) -> str:
     """Text with BibTeX/LaTeX special characters escaped."""
     return BIBTEX_SPECIAL_RE.sub(lambda m: BIBTEX_SPECIAL[m.group(0)], _line(text))
 
@@ -191,14 +187,13 @@ def _ris_author(name: str) -> str:
     return f"{last}, {first}" if first else last
 
 
-def _citation_key(paper: dict[str, Any], used: set[str]) -> str:
+def _citation_key(paper: ReviewedPaper, used: set[str]) -> str:
     """A unique ASCII key: first author's surname, year and PMID (Beasley2018_29768149)."""
-    authors = paper.get("authors") or []
-    surname = _split_author(authors[0])[0].split()[-1] if authors else "anon"
+    surname = _split_author(paper.authors[0])[0].split()[-1] if paper.authors else "anon"
     ascii_name = unicodedata.normalize("NFKD", surname).encode("ascii", "ignore").decode()
-    ident = KEY_UNSAFE_RE.sub("", str(paper.get("pmid", "")))[-12:]
+    ident = KEY_UNSAFE_RE.sub("", paper.pmid)[-12:]
     base = KEY_UNSAFE_RE.sub("", ascii_name) or "anon"
-    key = f"{base}{paper.get('year') or ''}_{ident}".strip("_")
+    key = f"{base}{paper.year or ''}_{ident}".strip("_")
     candidate, n = key, 1
     while candidate in used:
         n += 1

@@ -11,8 +11,8 @@ from lxml import etree
 from pypdf import PdfReader
 from pypdf.errors import DependencyError, FileNotDecryptedError, PdfReadError, PyPdfError
 
-from research.deepdive import HEADING_RE, DeepDiveRequest, detect_sections
-from research.records import PaperRecord
+from research.errors import UserFacingError
+from research.sections import HEADING_RE, detect_sections, heading_section
 
 MAX_PDF_PAGES = 200
 MAX_PDF_BYTES = 50 * 1024 * 1024
@@ -31,18 +31,9 @@ JATS_SKIPPED = frozenset(
     {"table-wrap", "fig", "fig-group", "disp-formula", "inline-formula", "ref-list", "fn-group",
      "supplementary-material", "graphic", "media", "table", "label", "object-id", "alternatives"}
 )  # fmt: skip
-JATS_SEC_TYPES = (
-    ("intro", "Introduction"),
-    ("background", "Introduction"),
-    ("method", "Methods"),
-    ("material", "Methods"),
-    ("result", "Results"),
-    ("discussion", "Discussion"),
-    ("conclusion", "Conclusions"),
-)
 
 
-class FullTextError(ValueError):
+class FullTextError(UserFacingError):
     """The file's full text could not be read; the message is for the person who uploaded it."""
 
 
@@ -55,16 +46,6 @@ class FullText:
     sections: tuple[str, ...]
     pages: int | None
     source: str = "pdf"
-
-    def to_request(self, objective: str = "", record: PaperRecord | None = None) -> DeepDiveRequest:
-        """A deep-dive request on this text, for a library record or on its own."""
-        return DeepDiveRequest(
-            objective=objective,
-            record=record,
-            title=self.title,
-            text=self.text,
-            full_text_source=self.source,
-        )
 
     def to_dict(self) -> dict[str, Any]:
         """A JSON-safe dict."""
@@ -137,7 +118,8 @@ def _encrypted_message() -> str:
 def _metadata_title(reader: PdfReader) -> str:
     """The document title from the PDF's metadata, when it looks like a real title."""
     try:
-        title = (reader.metadata or {}).get("/Title") or ""
+        metadata = reader.metadata
+        title = (metadata.get("/Title") if metadata is not None else None) or ""
     except (PdfReadError, PyPdfError):
         return ""
     title = " ".join(str(title).split())
@@ -183,7 +165,8 @@ def text_from_jats(xml_bytes: bytes, max_bytes: int = MAX_JATS_BYTES) -> FullTex
     except etree.XMLSyntaxError as exc:
         raise FullTextError(f"This file is not readable XML: {exc.msg}") from None
     dtd = root.getroottree().docinfo.internalDTD
-    if dtd is not None and any(True for _ in dtd.iterentities()):
+    # lxml-stubs 0.5 does not know DTD.iterentities (lxml has it since 2.x).
+    if dtd is not None and any(True for _ in dtd.iterentities()):  # type: ignore[union-attr]
         raise FullTextError(
             "This XML file declares entities, which can read local files or expand without "
             "bound; PMC articles never do, so it is refused."
@@ -238,7 +221,7 @@ def _heading(title: str, sec_type: str, *, top: bool) -> str:
     """A section's heading line, named so the deep dive recognises the top-level sections."""
     if not top or HEADING_RE.fullmatch(title):
         return title
-    kind = next((name for cue, name in JATS_SEC_TYPES if cue in sec_type.lower()), "")
+    kind = heading_section(sec_type, default="")
     if not kind:
         return title
     return f"{kind}\n\n{title}" if title else kind

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterable, Sequence
+from pathlib import Path
 from typing import Protocol
 
+from research.formats import detect_format, read_references
 from research.index import SearchIndex
+from research.pubmed_xml import GZIP_MAGIC, read_pubmed
 from research.records import PaperRecord
 
 
@@ -75,3 +79,14 @@ class CombinedLibrary:
 
     def __len__(self) -> int:
         return sum(len(library) for library in self.libraries)
+
+
+def open_library(path: str | os.PathLike[str]) -> InMemoryLibrary:
+    """A library of the papers in one file: PubMed XML (plain or .gz), or a reference file
+    (MEDLINE/.nbib, RIS, BibTeX, CSV). Bad files raise the reader's error, which says why."""
+    source = Path(path)
+    with source.open("rb") as handle:
+        head = handle.read(4096)
+    if head.startswith(GZIP_MAGIC) or detect_format(source.name, head) == "pubmed_xml":
+        return InMemoryLibrary(read_pubmed(source))
+    return InMemoryLibrary(read_references(source).records)

@@ -8,13 +8,14 @@ entirely.
 
 from __future__ import annotations
 
-import copy
 import json
 import re
-from typing import Any, Literal
+from dataclasses import replace
+from typing import Any
 
 import httpx
 
+from research.schema import ReviewedPaper, ReviewResult, Synthesis, SynthesisUsed
 from research.text import split_sentences
 
 CONNECT_TIMEOUT = 10.0
@@ -35,7 +36,6 @@ SYSTEM_PROMPT = (
     "[PMID <id>] with the ids given. Put any quotation in double quotes and copy it word for "
     "word from the quotes given. Answer with one JSON object only."
 )
-SynthesisUsed = Literal["llm", "extractive"]
 
 
 class LlmError(Exception):
@@ -85,46 +85,45 @@ class LlmClient:
         return content
 
 
-def synthesise(
-    review: dict[str, Any], client: LlmClient
-) -> tuple[dict[str, Any], SynthesisUsed, str]:
-    """The review with LLM-written summaries where they check out, which was used, and a note."""
-    result = copy.deepcopy(review)
-    papers = result.get("papers") or []
-    if not papers:
+def synthesise(review: ReviewResult, client: LlmClient) -> ReviewResult:
+    """The review with LLM-written summaries where they check out; its `synthesis` says which
+    text was used and why."""
+    if not review.papers:
         note = "There are no papers to synthesise; the extractive text is shown."
-        return _marked(result, "extractive", note, client, {}), "extractive", note
+        return _marked(review, "extractive", note, client, {})
     try:
-        reply = _parse_reply(client.complete(SYSTEM_PROMPT, _prompt(result)))
+        reply = _parse_reply(client.complete(SYSTEM_PROMPT, _prompt(review)))
     except LlmError as exc:
         note = f"The LLM synthesis could not be used ({exc}); the extractive text is shown."
-        return _marked(result, "extractive", note, client, {}), "extractive", note
+        return _marked(review, "extractive", note, client, {})
 
-    sources = {str(p["pmid"]): _source_text(p) for p in papers}
+    sources = {paper.pmid: _source_text(paper) for paper in review.papers}
     problems: list[str] = []
-    sources_used: dict[str, str] = {}
+    sources_used: dict[str, SynthesisUsed] = {}
 
+    executive_summary = review.executive_summary
     summary = reply.get("executive_summary")
     reason = _check(summary, sources, own=None)
     if reason:
         problems.append(f"executive summary kept extractive: {reason}")
         sources_used["executive_summary"] = "extractive"
     else:
-        result["executive_summary"] = " ".join(str(summary).split())
+        executive_summary = " ".join(str(summary).split())
         sources_used["executive_summary"] = "llm"
 
     written = _paper_summaries(reply.get("papers"))
-    for paper in papers:
-        pmid = str(paper["pmid"])
-        text = written.get(pmid)
-        reason = "no summary given" if text is None else _check(text, sources, own=pmid)
+    papers = []
+    for paper in review.papers:
+        text = written.get(paper.pmid)
+        reason = "no summary given" if text is None else _check(text, sources, own=paper.pmid)
         if reason:
             if text is not None:
-                problems.append(f"summary of PMID {pmid} kept extractive: {reason}")
-            sources_used[pmid] = "extractive"
+                problems.append(f"summary of PMID {paper.pmid} kept extractive: {reason}")
+            sources_used[paper.pmid] = "extractive"
+            papers.append(paper)
         else:
-            paper["summary"] = " ".join(str(text).split())
-            sources_used[pmid] = "llm"
+            papers.append(replace(paper, summary=" ".join(str(text).split())))
+            sources_used[paper.pmid] = "llm"
     unknown = sorted(set(written) - set(sources))
     if unknown:
         problems.append(f"ignored summaries of papers not in the review ({', '.join(unknown)})")
@@ -136,41 +135,47 @@ def synthesise(
             + "; ".join(problems or ["nothing usable"])
             + "); the extractive text is shown."
         )
-        return _marked(result, "extractive", note, client, sources_used), "extractive", note
+        return _marked(review, "extractive", note, client, sources_used)
     note = f"Written by {client.model} from the extractive results"
     note += f"; {'; '.join(problems)}." if problems else "; every citation and quote checked."
-    return _marked(result, "llm", note, client, sources_used), "llm", note
+    rewritten = replace(review, executive_summary=executive_summary, papers=tuple(papers))
+    return _marked(rewritten, "llm", note, client, sources_used)
+
+
+def extractive(review: ReviewResult, note: str) -> ReviewResult:
+    """The review as the engine wrote it, recording why no language model rewrote it."""
+    return replace(review, synthesis=Synthesis(used="extractive", note=note))
 
 
 def _marked(
-    result: dict[str, Any],
+    review: ReviewResult,
     used: SynthesisUsed,
     note: str,
     client: LlmClient,
-    parts: dict[str, str],
-) -> dict[str, Any]:
-    """The result with a record of how it was synthesised."""
-    result["synthesis"] = {"used": used, "model": client.model, "note": note, "parts": parts}
-    return result
+    parts: dict[str, SynthesisUsed],
+) -> ReviewResult:
+    """The review with a record of how it was synthesised."""
+    synthesis = Synthesis(used=used, note=note, model=client.model, parts=parts)
+    return replace(review, synthesis=synthesis)
 
 
-def _prompt(result: dict[str, Any]) -> str:
+def _prompt(review: ReviewResult) -> str:
     """The request to the model: the objective and each paper's extractive results."""
     papers = [
         {
-            "pmid": str(p["pmid"]),
-            "title": p.get("title", ""),
-            "year": p.get("year"),
-            "evidence": p.get("evidence_label", ""),
-            "extractive_summary": p.get("summary", ""),
-            "quotes": [a["quote"] for a in p.get("fact_anchors", [])],
+            "pmid": p.pmid,
+            "title": p.title,
+            "year": p.year,
+            "evidence": p.evidence_label,
+            "extractive_summary": p.summary,
+            "quotes": [a.quote for a in p.fact_anchors],
         }
-        for p in result["papers"]
+        for p in review.papers
     ]
     task = {
-        "objective": result.get("objective", ""),
-        "molecule": result.get("molecule", ""),
-        "extractive_executive_summary": result.get("executive_summary", ""),
+        "objective": review.objective,
+        "molecule": review.molecule,
+        "extractive_executive_summary": review.executive_summary,
         "papers": papers,
         "answer_format": {
             "executive_summary": "one paragraph of 4-8 sentences synthesising the papers, "
@@ -203,11 +208,10 @@ def _paper_summaries(value: Any) -> dict[str, Any]:
     return found
 
 
-def _source_text(paper: dict[str, Any]) -> str:
+def _source_text(paper: ReviewedPaper) -> str:
     """What a paper's quotes may come from: its title, summary and anchors, spaces collapsed."""
-    parts = [paper.get("title", ""), paper.get("summary", "")]
-    parts += [a.get("quote", "") for a in paper.get("fact_anchors", [])]
-    return " ".join(" ".join(str(p).split()) for p in parts if p)
+    parts = [paper.title, paper.summary, *(a.quote for a in paper.fact_anchors)]
+    return " ".join(" ".join(p.split()) for p in parts if p)
 
 
 def _check(text: Any, sources: dict[str, str], *, own: str | None) -> str:

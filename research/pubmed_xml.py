@@ -9,11 +9,13 @@ import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import BinaryIO
+from typing import BinaryIO, Protocol, cast
 
 from lxml import etree
 
-from research.records import SECTION_CATEGORIES, AbstractSection, MeshTerm, PaperRecord
+from research.errors import UserFacingError
+from research.records import AbstractSection, MeshTerm, PaperRecord
+from research.sections import ABSTRACT_CATEGORIES
 
 ACCEPTED_ROOTS = ("PubmedArticleSet", "MedlineCitationSet")
 MAX_REPORTED_ERRORS = 20
@@ -34,7 +36,7 @@ SPACE_BEFORE_PUNCT_RE = re.compile(r" ([,;:)\]]|\.(?= |$))")
 SPACE_AFTER_OPEN_RE = re.compile(r"([(\[]) ")
 
 
-class PubMedXMLError(ValueError):
+class PubMedXMLError(UserFacingError):
     """The file could not be read as PubMed XML; the message is for the person importing it."""
 
 
@@ -62,10 +64,16 @@ class ParseReport:
             self.errors.append(message)
 
 
+class _Readable(Protocol):
+    """What the reader needs of a stream: read(size) bytes at a time."""
+
+    def read(self, size: int = -1, /) -> bytes: ...
+
+
 class _PrefixedStream:
     """A read()-able stream that replays bytes already consumed before reading on."""
 
-    def __init__(self, prefix: bytes, rest: BinaryIO) -> None:
+    def __init__(self, prefix: bytes, rest: _Readable) -> None:
         self._prefix = prefix
         self._rest = rest
 
@@ -136,16 +144,17 @@ def _read_stream(raw: BinaryIO, name: str, report: ParseReport) -> Iterator[Pape
         ) from None
 
 
-def _decompressed(raw: BinaryIO, name: str) -> BinaryIO:
+def _decompressed(raw: BinaryIO, name: str) -> _Readable:
     """Wrap the stream in a gzip reader when its first bytes say it is gzip, whatever its name."""
     magic = raw.read(2)
     prefixed = _PrefixedStream(magic, raw)
     if magic == GZIP_MAGIC:
-        return gzip.GzipFile(fileobj=prefixed, mode="rb")  # type: ignore[arg-type]
-    return prefixed  # type: ignore[return-value]
+        # GzipFile only seeks when asked to; reading forward, it needs nothing but read().
+        return gzip.GzipFile(fileobj=cast(BinaryIO, prefixed), mode="rb")
+    return prefixed
 
 
-def _read_prolog(stream: BinaryIO, name: str) -> bytes:
+def _read_prolog(stream: _Readable, name: str) -> bytes:
     """Read up to the root start tag, refusing non-XML, other roots and entity declarations."""
     head = b""
     try:
@@ -230,7 +239,7 @@ def _doctype_end(head: bytes, start: int) -> int:
 
 def _release(elem: etree._Element) -> None:
     """Free a finished record and the siblings before it, so memory stays flat in file size."""
-    elem.clear(keep_tail=False)
+    elem.clear(keep_tail=False)  # type: ignore[call-arg]  # lxml-stubs 0.5 lacks keep_tail
     parent = elem.getparent()
     if parent is None:
         return
@@ -297,7 +306,7 @@ def _abstract(article: etree._Element) -> tuple[AbstractSection, ...]:
         if not text:
             continue
         category = (part.get("NlmCategory") or "UNASSIGNED").upper()
-        if category not in SECTION_CATEGORIES:
+        if category not in ABSTRACT_CATEGORIES:
             category = "UNASSIGNED"
         sections.append(
             AbstractSection(category=category, label=part.get("Label") or "", text=text)
@@ -366,7 +375,7 @@ def _mesh(citation: etree._Element) -> tuple[MeshTerm, ...]:
         if not name:
             continue
         qualifiers = heading.findall("QualifierName")
-        major = descriptor.get("MajorTopicYN") == "Y" or any(
+        major = (descriptor is not None and descriptor.get("MajorTopicYN") == "Y") or any(
             q.get("MajorTopicYN") == "Y" for q in qualifiers
         )
         terms.append(
@@ -384,7 +393,7 @@ def _text(elem: etree._Element | None) -> str:
     if elem is None:
         return ""
     if len(elem):
-        return " ".join("".join(elem.itertext()).split())
+        return " ".join("".join(str(t) for t in elem.itertext()).split())
     return " ".join((elem.text or "").split())
 
 
@@ -418,7 +427,7 @@ def _collect(elem: etree._Element, parts: list[str]) -> None:
             if "\n" in parts[-1][len(stripped) :]:
                 parts[-1] = stripped if local in SUB_SUP else stripped + " "
         if local == "math":
-            parts.append("".join(t.strip() for t in child.itertext()))
+            parts.append("".join(str(t).strip() for t in child.itertext()))
         else:
             _collect(child, parts)
         if child.tail:

@@ -20,9 +20,8 @@ import math
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any, Literal
 
-from research.evidence import (
+from research.design import (
     CASE_REPORT,
     CLINICAL_TRIAL,
     META_ANALYSIS,
@@ -31,25 +30,27 @@ from research.evidence import (
     RCT,
     REVIEW,
     SYSTEMATIC_REVIEW,
-    EvidenceAssessment,
+    DesignAssessment,
     assess_evidence,
 )
+from research.errors import UserFacingError
 from research.library import Library
 from research.progress import ProgressCallback, StageClock
-from research.records import PaperRecord, jsonable
-from research.text import (
-    STOPWORDS,
-    Sentence,
-    abstract_sentences,
-    content_stems,
-    label_kind,
-    stem,
-    words,
+from research.records import PaperRecord
+from research.schema import (
+    FactAnchor,
+    PaperGroup,
+    Preference,
+    QueryRun,
+    ReviewDiagnostics,
+    ReviewedPaper,
+    ReviewResult,
+    ScoreBreakdown,
 )
+from research.sections import label_kind
+from research.text import STOPWORDS, Sentence, abstract_sentences, content_stems, stem
 from research.textrank import textrank, top_sentences
-from research.version import ENGINE_VERSION
-
-Preference = Literal["precision", "recall"]
+from research.tokens import words
 
 WEIGHTS: dict[str, dict[str, float]] = {
     "precision": {
@@ -141,177 +142,6 @@ class ReviewRequest:
 
 
 @dataclass(frozen=True)
-class QueryRun:
-    """One search the review ran and what it found."""
-
-    query: str
-    purpose: str
-    hits: int
-    top_pmid: str
-
-    @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> QueryRun:
-        """Rebuild from to_dict output."""
-        return cls(data["query"], data["purpose"], int(data["hits"]), data["top_pmid"])
-
-
-@dataclass(frozen=True)
-class FactAnchor:
-    """A verbatim quote from a paper's title or abstract backing a statement."""
-
-    pmid: str
-    section: str
-    quote: str
-
-    @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> FactAnchor:
-        """Rebuild from to_dict output."""
-        return cls(data["pmid"], data["section"], data["quote"])
-
-
-@dataclass(frozen=True)
-class ScoreBreakdown:
-    """The parts of a paper's ranking score, each in [0, 1]."""
-
-    objective_similarity: float
-    recency: float
-    evidence_level: float
-    molecule_match: float
-    overall: float
-
-    @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> ScoreBreakdown:
-        """Rebuild from to_dict output."""
-        return cls(**{k: float(data[k]) for k in cls.__dataclass_fields__})
-
-
-@dataclass(frozen=True)
-class ReviewedPaper:
-    """One analysed paper of the review, in rank order."""
-
-    rank: int
-    pmid: str
-    title: str
-    journal: str
-    year: int | None
-    authors: tuple[str, ...]
-    doi: str
-    pmcid: str
-    url: str
-    publication_types: tuple[str, ...]
-    summary: str
-    fact_anchors: tuple[FactAnchor, ...]
-    relevance: str
-    scores: ScoreBreakdown
-    evidence_label: str
-    matched_queries: tuple[str, ...]
-
-    @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> ReviewedPaper:
-        """Rebuild from to_dict output."""
-        return cls(
-            rank=int(data["rank"]),
-            pmid=data["pmid"],
-            title=data["title"],
-            journal=data["journal"],
-            year=data["year"],
-            authors=tuple(data["authors"]),
-            doi=data["doi"],
-            pmcid=data["pmcid"],
-            url=data["url"],
-            publication_types=tuple(data["publication_types"]),
-            summary=data["summary"],
-            fact_anchors=tuple(FactAnchor.from_dict(a) for a in data["fact_anchors"]),
-            relevance=data["relevance"],
-            scores=ScoreBreakdown.from_dict(data["scores"]),
-            evidence_label=data["evidence_label"],
-            matched_queries=tuple(data["matched_queries"]),
-        )
-
-
-@dataclass(frozen=True)
-class PaperGroup:
-    """The analysed papers a search found, best first."""
-
-    query: str
-    top_pmid: str
-    pmids: tuple[str, ...]
-
-    @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> PaperGroup:
-        """Rebuild from to_dict output."""
-        return cls(data["query"], data["top_pmid"], tuple(data["pmids"]))
-
-
-@dataclass(frozen=True)
-class ReviewDiagnostics:
-    """How the review ran; timings_ms is the only part that varies between identical runs."""
-
-    library_size: int
-    pool_size: int
-    shortlist_size: int
-    analysed: int
-    duplicates_removed: int
-    weights: dict[str, float]
-    timings_ms: dict[str, float]
-    engine_version: str = ENGINE_VERSION
-
-    @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> ReviewDiagnostics:
-        """Rebuild from to_dict output."""
-        return cls(
-            library_size=int(data["library_size"]),
-            pool_size=int(data["pool_size"]),
-            shortlist_size=int(data["shortlist_size"]),
-            analysed=int(data["analysed"]),
-            duplicates_removed=int(data.get("duplicates_removed", 0)),
-            weights=dict(data.get("weights", {})),
-            timings_ms=dict(data.get("timings_ms", {})),
-            engine_version=data.get("engine_version", ENGINE_VERSION),
-        )
-
-
-@dataclass(frozen=True)
-class ReviewResult:
-    """A finished review, serialisable to JSON with to_dict."""
-
-    objective: str
-    molecule: str
-    preference: str
-    full_text_only: bool
-    queries: tuple[QueryRun, ...]
-    papers: tuple[ReviewedPaper, ...]
-    groups: tuple[PaperGroup, ...]
-    executive_summary: str
-    executive_summary_anchors: tuple[FactAnchor, ...]
-    year_distribution: dict[str, int]
-    diagnostics: ReviewDiagnostics
-
-    def to_dict(self) -> dict[str, Any]:
-        """A JSON-serialisable dict (lists, dicts, strings, numbers, booleans, None)."""
-        return jsonable(self)
-
-    @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> ReviewResult:
-        """Rebuild from to_dict output."""
-        return cls(
-            objective=data["objective"],
-            molecule=data["molecule"],
-            preference=data["preference"],
-            full_text_only=bool(data["full_text_only"]),
-            queries=tuple(QueryRun.from_dict(q) for q in data["queries"]),
-            papers=tuple(ReviewedPaper.from_dict(p) for p in data["papers"]),
-            groups=tuple(PaperGroup.from_dict(g) for g in data["groups"]),
-            executive_summary=data["executive_summary"],
-            executive_summary_anchors=tuple(
-                FactAnchor.from_dict(a) for a in data["executive_summary_anchors"]
-            ),
-            year_distribution={str(k): int(v) for k, v in data["year_distribution"].items()},
-            diagnostics=ReviewDiagnostics.from_dict(data["diagnostics"]),
-        )
-
-
-@dataclass(frozen=True)
 class _PlannedQuery:
     """A search to run, how much its hits count, and why it was planned."""
 
@@ -326,7 +156,7 @@ class _Candidate:
 
     record: PaperRecord
     query_scores: dict[int, float] = field(default_factory=dict)  # query index → normalised
-    evidence: EvidenceAssessment | None = None
+    evidence: DesignAssessment | None = None
     stems: frozenset[str] = frozenset()
     title_stems: str = ""
     abstract_stems: str = ""
@@ -432,9 +262,13 @@ def generate_review(
 def _validated(request: ReviewRequest) -> Preference:
     """The request's preference, after checking the request makes sense."""
     if not request.objective.strip():
-        raise ValueError("Describe the objective of the review: it is what the search looks for.")
+        raise UserFacingError(
+            "Describe the objective of the review: it is what the search looks for."
+        )
     if request.preference not in WEIGHTS:
-        raise ValueError(f"Preference must be precision or recall, not {request.preference!r}.")
+        raise UserFacingError(
+            f"Preference must be precision or recall, not {request.preference!r}."
+        )
     return request.preference
 
 
@@ -756,7 +590,7 @@ def _relevance(
             parts.append(f"“{request.molecule.strip()}” is not named in the record")
     assert candidate.evidence is not None
     evidence = f"evidence: {candidate.evidence.level.label.lower()}"
-    if candidate.evidence.source:
+    if candidate.evidence.source and candidate.evidence.level is not OTHER:
         evidence += f" (from the {candidate.evidence.source})"
     parts.append(evidence)
     if record.year is not None:

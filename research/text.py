@@ -10,9 +10,10 @@ import Stemmer
 from bm25s.stopwords import STOPWORDS_EN
 
 from research.records import AbstractSection
+from research.sections import section_kind
+from research.tokens import WORD_RE, words
 
 STOPWORDS = frozenset(STOPWORDS_EN)
-WORD_RE = re.compile(r"[^\W_]+")
 # Candidate sentence ends: terminal punctuation (with closing quotes/brackets) then whitespace.
 # Run-in headings glued to the previous sentence ("…of COVID-19.Methods: The…") also end one.
 BOUNDARY_RE = re.compile(r"[.!?][\"')\]]*(?:\s+|(?=[A-Z][a-z]+(?: [A-Za-z]+){0,3}:\s))")
@@ -28,19 +29,6 @@ ABBREVIATIONS = frozenset(
         "u.s", "dept", "univ", "incl", "est", "nr", "c.f", "viz", "a.k.a",
     }
 )  # fmt: skip
-SECTION_KINDS = {
-    "BACKGROUND": ("background", "introduction", "context", "rationale", "importance"),
-    "OBJECTIVE": ("objective", "aim", "purpose", "goal", "hypothesis", "question"),
-    "METHODS": (
-        "method", "design", "setting", "participant", "patient", "material", "intervention",
-        "measure", "procedure", "analysis", "subject", "population", "data source",
-        "study selection", "eligibility", "search",
-    ),
-    "RESULTS": ("result", "finding", "outcome", "main outcome", "observation"),
-    "CONCLUSIONS": (
-        "conclusion", "interpretation", "implication", "discussion", "summary", "relevance",
-    ),
-}  # fmt: skip
 
 _stemmer = Stemmer.Stemmer("english")
 
@@ -55,15 +43,11 @@ class Sentence:
     section: str = ""
 
 
-def words(text: str) -> list[str]:
-    """Lower-cased word tokens (letters and digits), punctuation dropped."""
-    return WORD_RE.findall(text.lower())
-
-
 @lru_cache(maxsize=200_000)
 def stem(word: str) -> str:
     """The English Snowball stem of one lower-case word."""
-    return _stemmer.stemWord(word)
+    stemmed: str = _stemmer.stemWord(word)
+    return stemmed
 
 
 def content_stems(text: str) -> list[str]:
@@ -107,24 +91,6 @@ def _is_boundary(text: str, punct: int, after: int) -> bool:
     # Units ("24 h.") and single letters ("vitamin D.") do end sentences; species names
     # ("E. coli") are caught by the lower-case word that follows them.
     return text[token_start:punct].lower().rstrip(".") not in ABBREVIATIONS
-
-
-def section_kind(section: AbstractSection) -> str:
-    """The section's category, inferred from its label when NLM left it UNASSIGNED."""
-    if section.category != "UNASSIGNED":
-        return section.category
-    return label_kind(section.label)
-
-
-def label_kind(label: str) -> str:
-    """Map a heading such as "Materials and Methods" to BACKGROUND, METHODS, RESULTS, …."""
-    lowered = label.lower()
-    if not lowered:
-        return "UNASSIGNED"
-    for kind, cues in SECTION_KINDS.items():
-        if any(cue in lowered for cue in cues):
-            return kind
-    return "UNASSIGNED"
 
 
 def abstract_sentences(sections: tuple[AbstractSection, ...]) -> list[Sentence]:

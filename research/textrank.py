@@ -70,4 +70,5 @@ def _teleport(bias: Sequence[float] | None, count: int) -> np.ndarray:
     total = weights.sum()
     if total <= 0:
         return uniform
-    return 0.5 * uniform + 0.5 * weights / total
+    teleport: np.ndarray = 0.5 * uniform + 0.5 * weights / total
+    return teleport

@@ -34,17 +34,8 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
-from research.fulltext import (
-    MAX_PDF_PAGES,
-    FullText,
-    FullTextError,
-    text_from_jats,
-    text_from_pdf,
-)
-from research.progress import ProgressCallback
-from research.pubmed_xml import PubMedXMLError
-from research.records import PaperRecord
-from research.reference_formats import (
+from research.errors import UserFacingError
+from research.formats import (
     MAX_EXPANDED_BYTES,
     MAX_FIELD_CHARACTERS,
     MAX_REFERENCE_BYTES,
@@ -55,6 +46,16 @@ from research.reference_formats import (
     SkippedReference,
     read_references,
 )
+from research.fulltext import (
+    MAX_PDF_PAGES,
+    FullText,
+    FullTextError,
+    text_from_jats,
+    text_from_pdf,
+)
+from research.progress import ProgressCallback
+from research.pubmed_xml import PubMedXMLError
+from research.records import PaperRecord
 
 log = logging.getLogger(__name__)
 
@@ -158,7 +159,7 @@ def _run(
     progress: ProgressCallback,
     stage: str,
     percent: int,
-    refused: type[ValueError],
+    refused: type[UserFacingError],
 ) -> Any:
     """Run task on data in a child process and return its result; progress is called while
     it runs, and whatever it raises (budget, cancel) stops the child at once."""
@@ -205,7 +206,7 @@ def _child_environment(work: Path) -> dict[str, str]:
     return {**inherited, **CHILD_THREADS, "PYTHONPATH": str(PROJECT_ROOT), "TMPDIR": str(work)}
 
 
-def _exited(child: subprocess.Popen, timeout: float) -> bool:
+def _exited(child: subprocess.Popen[bytes], timeout: float) -> bool:
     try:
         child.wait(timeout)
     except subprocess.TimeoutExpired:
@@ -213,7 +214,7 @@ def _exited(child: subprocess.Popen, timeout: float) -> bool:
     return True
 
 
-def _kill(child: subprocess.Popen) -> None:
+def _kill(child: subprocess.Popen[bytes]) -> None:
     """Kill the child's whole process group, unless it has already ended and been reaped."""
     if child.returncode is None:
         with suppress(ProcessLookupError):
@@ -222,7 +223,11 @@ def _kill(child: subprocess.Popen) -> None:
 
 
 def _outcome(
-    child: subprocess.Popen, output: Path, stderr: Path, limits: Limits, refused: type[ValueError]
+    child: subprocess.Popen[bytes],
+    output: Path,
+    stderr: Path,
+    limits: Limits,
+    refused: type[UserFacingError],
 ) -> Any:
     """The child's result, or the exception that says why there is none."""
     if child.returncode == EXIT_OUTPUT_TOO_LARGE:

@@ -208,12 +208,12 @@ def test_exports_of_a_finished_review(client, data_dir, project, fmt, content_ty
     assert needle in response.content.decode()
 
 
-def test_exports_only_for_finished_reviews_you_can_see(client, data_dir, project):
+def test_exports_only_for_finished_reviews_you_can_see(client, data_dir, project, review_result):
     from tests.conftest import make_job, make_user
 
     running = make_job(project=project, status="processing")
     client.force_login(project.owner)
     assert client.get(f"/jobs/{running.pk}/export.md").status_code == 404
-    done = make_job(project=make_project(), status="completed", result={"papers": []})
+    done = make_job(project=make_project(), status="completed", result=review_result)
     client.force_login(make_user())
     assert client.get(f"/jobs/{done.pk}/export.md").status_code == 404

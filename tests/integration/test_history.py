@@ -58,15 +58,19 @@ def _count_queries(client, url):
     return len(queries)
 
 
-def test_query_count_stays_fixed_as_the_list_grows(client, user):
+@pytest.mark.parametrize("url", ["/jobs/", "/"])
+def test_query_count_stays_fixed_as_the_list_grows(client, user, url):
+    """The jobs page and the dashboard cost as many queries with 32 jobs as with 2."""
     project = make_project(user)
     make_job(project=project)
+    make_job(project=project, kind="deep_dive", status="completed")
     client.force_login(user)
-    few = _count_queries(client, "/jobs/")
+    _count_queries(client, url)  # the first request warms what is cached per process
+    few = _count_queries(client, url)
     for kind in ["review", "deep_dive"] * 15:
+        make_job(project=project, kind=kind, status="processing")
         make_job(project=project, kind=kind, status="completed")
-    assert _count_queries(client, "/jobs/") == few
-    assert _count_queries(client, "/") == _count_queries(client, "/")
+    assert _count_queries(client, url) == few
 
 
 def test_dashboard_query_count_is_fixed(client, user, django_assert_max_num_queries):

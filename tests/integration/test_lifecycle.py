@@ -1,9 +1,12 @@
 """Every legal and illegal status transition, as the database sees it."""
 
 import pytest
+from django.db import IntegrityError, transaction
+from django_q.signals import pre_enqueue
 
 from jobs import lifecycle
-from jobs.models import Job
+from jobs.models import DeepDiveAnalysis, Job, Membership, Role
+from research.schema import ResultSchemaError, load_result
 from tests.conftest import make_job
 
 pytestmark = pytest.mark.django_db
@@ -36,13 +39,28 @@ def test_create_review_stores_inputs_and_enqueues_on_commit(
     assert queue.queue_size() == 1  # the doorbell, carrying only the id
 
 
-def test_nothing_is_enqueued_when_the_transaction_rolls_back(
-    project, django_capture_on_commit_callbacks, queue
-):
-    with django_capture_on_commit_callbacks() as callbacks:
-        lifecycle.job_create_deep_dive(project=project, creator=project.owner, title="t", text="x")
-    assert len(callbacks) == 1  # registered, runs only if the surrounding transaction commits
-    assert queue.queue_size() == 0
+@pytest.mark.django_db(transaction=True)
+def test_nothing_is_enqueued_when_the_transaction_rolls_back(project, queue):
+    """A failure later in the same transaction takes the job, its inputs and its doorbell away."""
+    sent = []
+    pre_enqueue.connect(lambda task, **_: sent.append(task["args"]), weak=False, dispatch_uid="t")
+    try:
+        with pytest.raises(IntegrityError), transaction.atomic():
+            job = lifecycle.job_create_deep_dive(
+                project=project, creator=project.owner, title="t", text="x"
+            )
+            assert Job.objects.filter(pk=job.pk).exists()  # written, inside the transaction
+            # The same request then fails on a write: the owner is already a member.
+            Membership.objects.create(project=project, user=project.owner, role=Role.VIEWER)
+        assert not Job.objects.exists() and not DeepDiveAnalysis.objects.exists()
+        assert sent == [] and queue.queue_size() == 0
+        # The same call in a transaction that commits does ring the doorbell, once.
+        job = lifecycle.job_create_deep_dive(
+            project=project, creator=project.owner, title="t", text="x"
+        )
+        assert sent == [(str(job.pk),)] and queue.queue_size() == 1
+    finally:
+        pre_enqueue.disconnect(dispatch_uid="t")
 
 
 def test_budgets_follow_kind_and_preference(project):
@@ -87,14 +105,26 @@ def test_progress_refused_unless_processing(status):
     assert not lifecycle.job_heartbeat(job_id=job.pk, worker="w1")
 
 
-def test_complete_stores_result_once():
+def test_complete_stores_result_once(review_result):
     job = make_job()
     lifecycle.job_claim(job_id=job.pk, worker="w1")
-    assert lifecycle.job_complete(job_id=job.pk, worker="w1", result={"papers": [1]})
+    assert lifecycle.job_complete(job_id=job.pk, worker="w1", result=review_result)
     assert not lifecycle.job_complete(job_id=job.pk, worker="w1", result={"papers": [2]})
     job = Job.objects.with_detail().get(pk=job.pk)
-    assert (job.status, job.progress, job.report.result) == (S.COMPLETED, 100, {"papers": [1]})
+    assert (job.status, job.progress, job.report.result) == (S.COMPLETED, 100, review_result)
     assert job.finished_at
+
+
+def test_complete_validates_the_result_and_keeps_nothing_that_does_not_fit(review_result):
+    job = make_job()
+    lifecycle.job_claim(job_id=job.pk, worker="w1")
+    with pytest.raises(ResultSchemaError, match="papers"):
+        lifecycle.job_complete(job_id=job.pk, worker="w1", result={"papers": [1]})
+    job = Job.objects.with_detail().get(pk=job.pk)
+    assert (job.status, job.report.result) == (S.PROCESSING, None)
+    typed = load_result("review", review_result)
+    assert lifecycle.job_complete(job_id=job.pk, worker="w1", result=typed)
+    assert Job.objects.with_detail().get(pk=job.pk).report.typed_result == typed
 
 
 def test_complete_from_a_stale_worker_stores_nothing():

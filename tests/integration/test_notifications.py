@@ -88,6 +88,7 @@ def smtp_server():
     controller.stop()
 
 
+@pytest.mark.smtp
 def test_email_goes_through_a_real_smtp_server(settings, smtp_server):
     handler, port = smtp_server
     settings.MAILERS = {
@@ -102,3 +103,57 @@ def test_email_goes_through_a_real_smtp_server(settings, smtp_server):
     envelope = handler.messages[0]
     assert envelope.rcpt_tos == ["ada@example.org"]
     assert f"/jobs/{job.pk}/" in envelope.content.decode()
+
+
+def _over_budget_job():
+    creator = make_user(email="ada@example.org")
+    return make_job(
+        creator=creator,
+        objective="budesonide in asthma",
+        status="processing",
+        worker="lost-worker",
+        budget_seconds=60,
+        started_at=now() - timedelta(hours=1),
+        heartbeat_at=now(),
+    )
+
+
+def _emails_about(job) -> list[tuple[str, list[str], str]]:
+    """What was sent about the job, with its id and creator written the same way for any job."""
+    return [
+        (m.subject, m.to, m.body.replace(str(job.pk), "<id>").replace(job.creator.username, "<u>"))
+        for m in mail.outbox
+    ]
+
+
+# The loop closes its database connection as a reaper process does: no test transaction around it.
+@pytest.mark.django_db(transaction=True)
+def test_reap_jobs_once_sends_the_same_emails_as_the_reaper_loop(settings):
+    import os
+    import signal
+    import threading
+
+    from django.core.management import call_command
+
+    from jobs.management.commands.reap_jobs import reap_until_stopped
+
+    job = _over_budget_job()
+    call_command("reap_jobs")
+    by_command = _emails_about(job)
+    mail.outbox.clear()
+
+    job = _over_budget_job()
+    settings.JOB_REAP_SECONDS = 60  # one pass, then the loop waits to be stopped
+    handlers = {signum: signal.getsignal(signum) for signum in (signal.SIGTERM, signal.SIGINT)}
+    stop = threading.Timer(0.5, os.kill, args=(os.getpid(), signal.SIGTERM))
+    stop.start()
+    try:
+        reap_until_stopped()  # as `reap_jobs --loop` beside a cluster; ends on SIGTERM
+    finally:
+        stop.cancel()
+        for signum, handler in handlers.items():
+            signal.signal(signum, handler)
+    by_loop = _emails_about(job)
+
+    assert len(by_command) == 1 and "could not be finished" in by_command[0][0]
+    assert by_loop == by_command

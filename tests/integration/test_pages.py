@@ -1,42 +1,12 @@
 """Pages and the polling partial, as a browser without JavaScript and htmx see them."""
 
 import pytest
+from django.utils.html import escape
 
-from jobs.models import Job, Membership, Project, Role
+from jobs.models import Job, LibraryImport, Membership, Project, Role
 from tests.conftest import make_job, make_project, make_user, poll_queries
 
 pytestmark = pytest.mark.django_db
-
-REVIEW_RESULT = {
-    "executive_summary": "Remdesivir shortened recovery [PMID 32445440].",
-    "papers": [
-        {
-            "rank": 1,
-            "pmid": "32445440",
-            "title": "Remdesivir for the Treatment of Covid-19",
-            "journal": "N Engl J Med",
-            "year": 2020,
-            "url": "https://pubmed.ncbi.nlm.nih.gov/32445440/",
-            "summary": "Recovery was faster.",
-            "relevance": "Matches remdesivir.",
-            "evidence_label": "Randomized controlled trial",
-            "fact_anchors": [
-                {"pmid": "32445440", "section": "RESULTS", "quote": "Recovery was faster."}
-            ],
-            "scores": {
-                "objective_similarity": 0.9,
-                "recency": 0.8,
-                "evidence_level": 0.9,
-                "molecule_match": 1.0,
-                "overall": 0.9,
-            },
-        }
-    ],
-    "groups": [{"query": "remdesivir", "top_pmid": "32445440", "pmids": ["32445440"]}],
-    "queries": [{"query": "remdesivir", "purpose": "objective", "hits": 1, "top_pmid": "32445440"}],
-    "year_distribution": {"2020": 1},
-    "diagnostics": {"library_size": 10, "pool_size": 1, "shortlist_size": 1, "analysed": 1},
-}
 
 
 def test_login_required_for_pages(client):
@@ -124,7 +94,7 @@ def test_owner_adds_members(client, project):
     )
 
 
-def test_running_partial_polls_and_finished_partial_does_not(client, project):
+def test_running_partial_polls_and_finished_partial_does_not(client, project, review_result):
     job = make_job(project=project, status="processing", stage="Ranking papers", progress=40)
     client.force_login(project.owner)
     url = f"/jobs/{job.pk}/partial"
@@ -137,13 +107,15 @@ def test_running_partial_polls_and_finished_partial_does_not(client, project):
     Job.objects.filter(pk=job.pk).update(status="completed", progress=100)
     from jobs.models import Report
 
-    Report.objects.filter(pk=job.pk).update(result=REVIEW_RESULT)
+    Report.objects.filter(pk=job.pk).update(result=review_result)
     response = client.get(url, HTTP_HX_REQUEST="true")
     html = response.content.decode()
     assert response.status_code == 286
     assert "hx-get" not in html and "hx-trigger" not in html
-    assert "Remdesivir shortened recovery" in html and "Recovery was faster." in html
-    assert "https://pubmed.ncbi.nlm.nih.gov/32445440/" in html
+    first = review_result["papers"][0]
+    assert "papers were analysed out of" in html and escape(first["title"]) in html
+    assert escape(first["fact_anchors"][0]["quote"]) in html
+    assert first["url"] == "https://pubmed.ncbi.nlm.nih.gov/90000006/" and first["url"] in html
     assert (
         "<title>Publications per year</title>" in html and "<title>Evidence levels</title>" in html
     )
@@ -156,43 +128,26 @@ def test_finished_partial_without_htmx_is_a_plain_200(client, project):
     assert response.status_code == 200 and "The library is empty." in response.content.decode()
 
 
-def test_job_page_renders_every_state(client, project):
+def test_job_page_renders_every_state(client, project, review_result):
     client.force_login(project.owner)
     for status in Job.Status:
-        result = REVIEW_RESULT if status == "completed" else None
+        result = review_result if status == "completed" else None
         job = make_job(project=project, status=status, result=result)
         response = client.get(f"/jobs/{job.pk}/")
         assert response.status_code == 200, status
 
 
-def test_deep_dive_result_renders(client, project):
-    result = {
-        "title": "A trial",
-        "pmid": "",
-        "objective": "",
-        "scientific_model": {
-            "study_design": "Randomised controlled trial",
-            "arms": ["drug", "placebo"],
-            "strengths": [],
-            "limitations": [],
-            "anchors": [],
-        },
-        "experimental_methods": [
-            {"technique": "ELISA", "category": "assay", "quote": "measured by ELISA"}
-        ],
-        "results_interpretation": {
-            "key_results": [
-                {"kind": "p_value", "value": "p=0.01", "direction": "", "quote": "(p=0.01)"}
-            ],
-            "limitations_biases": [],
-            "relevance_to_objective": "",
-        },
-        "diagnostics": {"source": "pasted_text", "characters": 1200},
-    }
+def test_deep_dive_result_renders(client, project, deep_dive_result):
+    result = deep_dive_result
     job = make_job(project=project, kind="deep_dive", status="completed", result=result)
     client.force_login(project.owner)
     html = client.get(f"/jobs/{job.pk}/").content.decode()
-    assert "Randomised controlled trial" in html and "ELISA" in html and "pasted text" in html
+    model = result["scientific_model"]
+    assert model["study_design"] == "randomised controlled trial"
+    assert model["study_design"] in html and escape(model["population"]) in html
+    key_result = result["results_interpretation"]["key_results"][0]
+    assert escape(key_result["quote"]) in html
+    assert "Drawn from only the paper&#x27;s abstract in the library" in html
 
 
 def test_partial_query_count(client, project, django_assert_num_queries):
@@ -226,3 +181,136 @@ def test_pages_carry_a_strict_content_security_policy(client, user):
     policy = client.get("/")["Content-Security-Policy"]
     assert "script-src 'self'" in policy and "style-src 'self'" in policy
     assert "unsafe-eval" not in policy and "unsafe-inline" not in policy
+
+
+# A review as the worker stored it before results had a schema version (version 1): the engine's
+# dict with source, synthesis and from_project added as keys afterwards.
+VERSION_1_REVIEW = {
+    "objective": "remdesivir outcomes",
+    "molecule": "",
+    "preference": "precision",
+    "full_text_only": False,
+    "queries": [
+        {
+            "query": "remdesivir outcomes",
+            "purpose": "the objective as written",
+            "hits": 1,
+            "top_pmid": "32445440",
+        }
+    ],
+    "papers": [
+        {
+            "rank": 1,
+            "pmid": "32445440",
+            "title": "Remdesivir for the Treatment of Covid-19 - Final Report.",
+            "journal": "The New England journal of medicine",
+            "year": 2020,
+            "authors": ["Beigel JH", "Tomashek KM"],
+            "doi": "10.1056/NEJMoa2007764",
+            "pmcid": "PMC7262788",
+            "url": "https://pubmed.ncbi.nlm.nih.gov/32445440/",
+            "publication_types": ["Journal Article", "Randomized Controlled Trial"],
+            "summary": "Remdesivir was superior to placebo in shortening the time to recovery.",
+            "fact_anchors": [
+                {
+                    "pmid": "32445440",
+                    "section": "RESULTS",
+                    "quote": "Recovery was faster with remdesivir (median, 10 days vs. 15 days).",
+                }
+            ],
+            "relevance": "Matches 2 of 2 objective terms (remdesivir, outcomes).",
+            "scores": {
+                "objective_similarity": 0.91,
+                "recency": 1.0,
+                "evidence_level": 0.9,
+                "molecule_match": 0.0,
+                "overall": 0.9,
+            },
+            "evidence_label": "Randomised controlled trial",
+            "matched_queries": ["remdesivir outcomes"],
+            "from_project": False,
+        }
+    ],
+    "groups": [{"query": "remdesivir outcomes", "top_pmid": "32445440", "pmids": ["32445440"]}],
+    "executive_summary": "1 paper was analysed. Key findings: Recovery was faster with "
+    "remdesivir (median, 10 days vs. 15 days). [PMID 32445440]",
+    "executive_summary_anchors": [
+        {
+            "pmid": "32445440",
+            "section": "RESULTS",
+            "quote": "Recovery was faster with remdesivir (median, 10 days vs. 15 days).",
+        }
+    ],
+    "year_distribution": {"2020": 1},
+    "diagnostics": {
+        "library_size": 20788,
+        "pool_size": 1,
+        "shortlist_size": 1,
+        "analysed": 1,
+        "duplicates_removed": 0,
+        "weights": {"objective_similarity": 0.7, "evidence_level": 0.18, "recency": 0.12},
+        "timings_ms": {"plan": 0.4, "retrieve": 12.0},
+        "engine_version": "1.0.0",
+    },
+    "source": "library",
+    "synthesis": {"used": "extractive", "note": "No language model is configured."},
+}
+
+
+def before_sources_and_synthesis(result: dict) -> dict:
+    """The same review as stored before live PubMed searches, synthesis and project libraries."""
+    older = {k: v for k, v in result.items() if k not in ("source", "synthesis")}
+    older["papers"] = [{k: v for k, v in p.items() if k != "from_project"} for p in older["papers"]]
+    return older
+
+
+@pytest.mark.parametrize(
+    "stored",
+    [VERSION_1_REVIEW, before_sources_and_synthesis(VERSION_1_REVIEW)],
+    ids=["as-the-worker-stored-it", "before-sources-and-synthesis"],
+)
+def test_a_version_1_review_still_renders_and_exports(client, project, stored):
+    job = make_job(project=project, status="completed", result=stored)
+    client.force_login(project.owner)
+    html = client.get(f"/jobs/{job.pk}/").content.decode()
+    assert "Remdesivir for the Treatment of Covid-19 - Final Report." in html
+    assert "Recovery was faster with remdesivir (median, 10 days vs. 15 days)." in html
+    assert "<title>Publications per year</title>" in html
+    markdown = client.get(f"/jobs/{job.pk}/export.md").content.decode()
+    assert "### 1. Remdesivir for the Treatment of Covid-19 - Final Report. (2020)" in markdown
+    assert "*Engine version 1.0.0.*" in markdown
+    exported = client.get(f"/jobs/{job.pk}/export.json").json()
+    assert exported["schema_version"] == 2 and exported["papers"][0]["from_project"] is False
+    assert exported["source"] == stored.get("source", "library")
+    assert "pmid = {32445440}" in client.get(f"/jobs/{job.pk}/export.bib").content.decode()
+    assert "AN  - 32445440" in client.get(f"/jobs/{job.pk}/export.ris").content.decode()
+    assert Job.objects.with_detail().get(pk=job.pk).report.result == stored  # read, not rewritten
+
+
+def test_a_version_1_import_still_renders(client, project):
+    job = Job.objects.create(
+        kind=Job.Kind.IMPORT,
+        project=project,
+        creator=project.owner,
+        status=Job.Status.COMPLETED,
+        budget_seconds=60,
+        input_hash="version-1-import",
+    )
+    LibraryImport.objects.create(
+        job=job,
+        filename="asthma.ris",
+        content=b"",
+        result={
+            "filename": "asthma.ris",
+            "format": "ris",
+            "entries": 4,
+            "added": 2,
+            "updated": 0,
+            "already_present": 1,
+            "duplicates_merged": 1,
+            "skipped": [{"entry": 4, "label": "", "reason": "no title"}],
+        },
+    )
+    client.force_login(project.owner)
+    html = client.get(f"/jobs/{job.pk}/").content.decode()
+    assert "<strong>2</strong> added" in html and "Entry 4: no title" in html

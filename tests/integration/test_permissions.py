@@ -1,70 +1,117 @@
 """Every URL that takes a job id, tried by a stranger and by nobody. The list of URLs is read
-from the URLconf, so a new job URL is swept as soon as it exists. Then who may delete a job."""
+from the whole URLconf — path() and re_path() routes, included ones (the API) too — so a new job
+URL is swept as soon as it exists. Then who may delete a job."""
 
 import pytest
 from django.contrib.auth.models import AnonymousUser
-from django.urls import URLPattern, reverse
+from django.urls import URLPattern, URLResolver, get_resolver, resolve, reverse
+from django.utils.regex_helper import normalize
 
-from jobs import urls
 from jobs.models import Job, Membership, Role
 from tests.conftest import make_job, make_project, make_user
 
 pytestmark = pytest.mark.django_db
 
-JOB_URL_NAMES = [
-    p.name
-    for p in urls.urlpatterns
-    if isinstance(p, URLPattern) and "job_id" in p.pattern.converters
-]
-POST_ONLY = {"job_cancel", "job_retry", "job_delete"}
+# A value for every other part of a job URL; a route with a part not listed here fails the sweep.
+SAMPLES = {"fmt": "md"}
 
 
-def call(client, name, job, **headers):
-    url = reverse(name, args=[job.pk])
-    method = client.post if name in POST_ONLY else client.get
-    return method(url, **headers)
+def job_routes(patterns=None, prefix: str = "") -> list[tuple[str, URLPattern]]:
+    """(path template, route) for every route whose path takes a job id, e.g.
+    ("jobs/%(job_id)s/export.%(fmt)s", <the export route>)."""
+    routes = []
+    for entry in get_resolver().url_patterns if patterns is None else patterns:
+        ((template, params),) = normalize(entry.pattern.regex.pattern)[:1]
+        if isinstance(entry, URLResolver):
+            routes += job_routes(entry.url_patterns, prefix + template)
+        elif "job_id" in params:
+            routes.append((prefix + template, entry))
+    return routes
+
+
+ROUTES = dict(job_routes())
+
+
+def url_of(template: str, job: Job) -> str:
+    url = "/" + template % {**SAMPLES, "job_id": job.pk}
+    assert resolve(url).func == ROUTES[template].callback, f"{url} does not reach {template}"
+    return url
+
+
+def call(client, template: str, job: Job, **headers):
+    """GET the URL, or POST it where the route takes only POST (a 405 to GET)."""
+    url = url_of(template, job)
+    response = client.get(url, **headers)
+    return client.post(url, **headers) if response.status_code == 405 else response
+
+
+@pytest.fixture
+def job_in(review_result):
+    """A review in a state; a completed one has a real result, so its export would serve."""
+
+    def make(status: str) -> Job:
+        return make_job(status=status, result=review_result if status == "completed" else None)
+
+    return make
 
 
 def test_the_sweep_covers_the_job_urls():
-    assert set(JOB_URL_NAMES) >= {
-        "job_detail",
-        "job_status_partial",
-        "job_status",
-        "job_cancel",
-        "job_retry",
+    assert set(ROUTES) >= {
+        "jobs/%(job_id)s/",
+        "jobs/%(job_id)s/partial",
+        "jobs/%(job_id)s/status",
+        "jobs/%(job_id)s/cancel",
+        "jobs/%(job_id)s/retry",
+        "jobs/%(job_id)s/delete",
+        "jobs/%(job_id)s/export.%(fmt)s",  # a re_path route
     }
 
 
-@pytest.mark.parametrize("name", JOB_URL_NAMES)
-@pytest.mark.parametrize("status", ["processing", "failed"])
-def test_a_stranger_gets_404_and_changes_nothing(client, name, status):
-    job = make_job(status=status)
+def test_every_part_of_a_job_url_has_a_sample():
+    job = Job(pk="00000000-0000-0000-0000-000000000000")
+    for template in ROUTES:
+        url_of(template, job)
+
+
+@pytest.mark.parametrize("template", sorted(ROUTES))
+def test_the_owner_reaches_every_route(client, job_in, template):
+    """So a stranger's 404 below comes from who they are, not from the job or the URL."""
+    job = job_in("completed")
+    client.force_login(job.project.owner)
+    assert call(client, template, job).status_code not in {404, 405}
+
+
+@pytest.mark.parametrize("template", sorted(ROUTES))
+@pytest.mark.parametrize("status", ["processing", "failed", "completed"])
+def test_a_stranger_gets_404_and_changes_nothing(client, job_in, template, status):
+    job = job_in(status)
     client.force_login(make_user())
-    assert call(client, name, job).status_code == 404
-    assert call(client, name, job, HTTP_ACCEPT="application/json").status_code == 404
+    assert call(client, template, job).status_code == 404
+    assert call(client, template, job, HTTP_ACCEPT="application/json").status_code == 404
     assert Job.objects.count() == 1 and Job.objects.get().status == status
 
 
-@pytest.mark.parametrize("name", JOB_URL_NAMES)
-def test_nobody_is_sent_to_log_in_or_gets_401(client, name):
-    job = make_job(status="processing")
-    page = call(client, name, job)
-    api = call(client, name, job, HTTP_ACCEPT="application/json")
+@pytest.mark.parametrize("template", sorted(ROUTES))
+@pytest.mark.parametrize("status", ["processing", "completed"])
+def test_nobody_is_sent_to_log_in_or_gets_401(client, job_in, template, status):
+    job = job_in(status)
+    page = call(client, template, job)
+    api = call(client, template, job, HTTP_ACCEPT="application/json")
     assert page.status_code in {302, 401}
     if page.status_code == 302:
         assert page.url.startswith("/accounts/login/")
     assert api.status_code in {302, 401}
-    assert Job.objects.get().status == "processing"
+    assert Job.objects.count() == 1 and Job.objects.get().status == status
 
 
-@pytest.mark.parametrize("name", sorted(POST_ONLY))
-def test_a_viewer_sees_but_cannot_change(client, name):
-    job = make_job(status="processing" if name == "job_cancel" else "failed")
+@pytest.mark.parametrize("action", ["cancel", "retry", "delete"])
+def test_a_viewer_sees_but_cannot_change(client, action):
+    job = make_job(status="processing" if action == "cancel" else "failed")
     viewer = make_user()
     job.project.memberships.create(user=viewer, role=Role.VIEWER)
     client.force_login(viewer)
-    assert client.get(reverse("job_detail", args=[job.pk])).status_code == 200
-    assert call(client, name, job).status_code == 403
+    assert client.get(url_of("jobs/%(job_id)s/", job)).status_code == 200
+    assert client.post(url_of(f"jobs/%(job_id)s/{action}", job)).status_code == 403
     assert Job.objects.count() == 1 and Job.objects.get().status == job.status
 
 

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from research.reference_formats import Bounds, ReferenceFormatError, read_references
+from research.formats import Bounds, ReferenceFormatError, read_references
 from tests.hostile import bibtex_macro_bomb, gzip_of_duplicate_records, large_bibtex
 
 FIXTURES = Path(__file__).resolve().parents[2] / "fixtures"

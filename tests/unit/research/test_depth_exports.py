@@ -8,15 +8,8 @@ import pytest
 import rispy
 from bibtexparser.bparser import BibTexParser
 
-from research import (
-    ReviewRequest,
-    ReviewResult,
-    generate_review,
-    to_bibtex,
-    to_json,
-    to_markdown,
-    to_ris,
-)
+from research import ReviewRequest, ReviewResult, generate_review, load_result
+from research.exports import to_bibtex, to_json, to_markdown, to_ris
 
 AWKWARD_TITLE = (
     "Effects of {IL-6} & TNF-α on 50% of *cells*_x [in vitro] <script>alert(1)</script> #1 ~$5^2\\n"
@@ -42,6 +35,11 @@ def review(sample_library):
     return data
 
 
+def typed(data):
+    """The review JSON as the exports take it."""
+    return load_result("review", data)
+
+
 def read_bibtex(text):
     parser = BibTexParser(common_strings=True, ignore_nonstandard_types=False)
     return bibtexparser.loads(text, parser=parser).entries
@@ -61,7 +59,7 @@ def plain(value):
 
 
 def test_bibtex_round_trips(review):
-    entries = read_bibtex(to_bibtex(review))
+    entries = read_bibtex(to_bibtex(typed(review)))
     assert len(entries) == len(review["papers"])
     assert len({e["ID"] for e in entries}) == len(entries)
     by_pmid = {e.get("pmid"): e for e in entries}
@@ -83,7 +81,7 @@ def test_bibtex_round_trips(review):
 
 
 def test_ris_round_trips(review):
-    entries = rispy.loads(to_ris(review))
+    entries = rispy.loads(to_ris(typed(review)))
     assert len(entries) == len(review["papers"])
     for entry, paper in zip(entries, review["papers"], strict=True):
         assert entry["type_of_reference"] == "JOUR"
@@ -101,7 +99,7 @@ def test_ris_round_trips(review):
 
 
 def test_markdown_escapes_and_covers_the_review(review):
-    text = to_markdown(review)
+    text = to_markdown(typed(review))
     assert text.startswith("# Literature review: remdesivir treatment outcomes COVID-19\n")
     assert "## Executive summary" in text and "## Papers" in text and "## Searches" in text
     for paper in review["papers"][:-1]:
@@ -115,7 +113,7 @@ def test_markdown_escapes_and_covers_the_review(review):
 
 
 def test_json_round_trips_to_a_review_result(review):
-    text = to_json(review)
+    text = to_json(typed(review))
     assert json.loads(text) == review
     assert "α" in text  # UTF-8, not \u escapes
     ReviewResult.from_dict(json.loads(text))
@@ -126,5 +124,5 @@ def test_an_empty_review_exports_cleanly(sample_library):
         ReviewRequest("zebra migration acoustics"), sample_library, lambda s, p: None
     ).to_dict()
     assert data["papers"] == []
-    assert to_bibtex(data) == "" and to_ris(data) == ""
-    assert "No papers" in to_markdown(data)
+    assert to_bibtex(typed(data)) == "" and to_ris(typed(data)) == ""
+    assert "No papers" in to_markdown(typed(data))

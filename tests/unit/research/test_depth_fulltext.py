@@ -10,10 +10,11 @@ from research import (
     DeepDiveResult,
     FullTextError,
     deep_dive,
-    detect_sections,
     text_from_jats,
     text_from_pdf,
 )
+from research.errors import UserFacingError
+from research.sections import detect_sections
 from tests.pdfs import PAGES, make_pdf
 from tests.unit.research.conftest import make_record
 
@@ -43,7 +44,9 @@ def test_pdf_metadata_title_wins_when_it_is_a_real_title():
 def test_deep_dive_on_a_pdf_says_it_read_full_text():
     record = make_record(pmid="70009901", title="As-needed budesonide-formoterol in mild asthma")
     full = text_from_pdf(make_pdf(PAGES))
-    result = deep_dive(full.to_request("asthma exacerbations", record=record), ignore)
+    result = deep_dive(
+        DeepDiveRequest.from_full_text(full, "asthma exacerbations", record=record), ignore
+    )
     data = result.to_dict()
     assert data["pmid"] == "70009901" and data["title"] == record.title
     assert data["diagnostics"]["source"] == "pdf_full_text"
@@ -98,7 +101,7 @@ def test_jats_article():
     assert "Study population and design" in full.text  # a sec-type named the Methods heading
     for left_out in ("Baseline characteristics", "Kaplan", "P<0.0001", "Global strategy"):
         assert left_out not in full.text  # tables, figures and references
-    data = deep_dive(full.to_request("asthma"), ignore).to_dict()
+    data = deep_dive(DeepDiveRequest.from_full_text(full, "asthma"), ignore).to_dict()
     assert data["diagnostics"]["source"] == "jats_full_text"
     assert data["scientific_model"]["sample_size"] == 675
     assert data["title"] == full.title
@@ -131,7 +134,7 @@ def test_deep_dive_sources_name_full_text_or_abstract():
     assert source(text=text, full_text_source="abstract") == "pasted_abstract"
     assert source(text=text, full_text_source="pasted") == "pasted_full_text"
     assert source(record=record, text=text, full_text_source="pasted") == "pasted_full_text"
-    with pytest.raises(ValueError, match="full text is empty"):
+    with pytest.raises(UserFacingError, match="full text is empty"):
         source(record=record, full_text_source="pdf")
     with pytest.raises(ValueError, match="Unknown full text source"):
         source(text=text, full_text_source="docx")

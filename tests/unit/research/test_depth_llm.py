@@ -6,7 +6,8 @@ import time
 
 import pytest
 
-from research import LlmClient, ReviewRequest, ReviewResult, generate_review, synthesise
+from research import ReviewRequest, ReviewResult, generate_review, load_result
+from research.llm import LlmClient, synthesise
 
 COMPLETIONS = "/v1/chat/completions"
 
@@ -15,6 +16,12 @@ COMPLETIONS = "/v1/chat/completions"
 def review(sample_library):
     request = ReviewRequest("remdesivir treatment outcomes COVID-19")
     return generate_review(request, sample_library, lambda stage, percent: None).to_dict()
+
+
+def synthesised(review, client):
+    """synthesise on the typed review: the result's JSON, which text it used, and the note."""
+    result = synthesise(load_result("review", review), client)
+    return result.to_dict(), result.synthesis.used, result.synthesis.note
 
 
 @pytest.fixture
@@ -67,7 +74,7 @@ def test_good_answer_is_used_and_the_request_carries_only_extractive_results(
     httpserver, client, review
 ):
     serve(httpserver, good_answer(review))
-    result, used, note = synthesise(review, client)
+    result, used, note = synthesised(review, client)
     assert used == "llm"
     assert "every citation and quote checked" in note
     assert result["executive_summary"].startswith("Two trials bear on the objective.")
@@ -92,7 +99,7 @@ def test_unknown_pmid_keeps_that_part_extractive(httpserver, client, review):
     answer["executive_summary"] += " Mortality fell by half [PMID 99999999]."
     answer["papers"].append({"pmid": "88888888", "summary": "A paper nobody analysed."})
     serve(httpserver, answer)
-    result, used, note = synthesise(review, client)
+    result, used, note = synthesised(review, client)
     assert used == "llm"
     assert result["executive_summary"] == review["executive_summary"]
     assert "executive summary kept extractive: it cites PMID 99999999" in note
@@ -109,7 +116,7 @@ def test_fabricated_quote_keeps_that_summary_extractive(httpserver, client, revi
         f"[PMID {target['pmid']}]."
     )
     serve(httpserver, answer)
-    result, used, note = synthesise(review, client)
+    result, used, note = synthesised(review, client)
     assert used == "llm"
     assert result["papers"][1]["summary"] == target["summary"]
     assert result["papers"][0]["summary"].startswith("In short: ")
@@ -123,7 +130,7 @@ def test_quote_attributed_to_the_wrong_paper_is_rejected(httpserver, client, rev
     quote = first["fact_anchors"][0]["quote"]
     answer = {"executive_summary": f"It was found that “{quote}” [PMID {second['pmid']}]."}
     serve(httpserver, answer)
-    result, used, note = synthesise(review, client)
+    result, used, note = synthesised(review, client)
     assert used == "extractive"
     assert result["executive_summary"] == review["executive_summary"]
     assert "not word for word" in note
@@ -133,10 +140,10 @@ def test_server_error_falls_back_entirely(httpserver, client, review):
     httpserver.expect_request(COMPLETIONS).respond_with_json(
         {"error": {"message": "overloaded"}}, status=500
     )
-    result, used, note = synthesise(review, client)
+    result, used, note = synthesised(review, client)
     assert used == "extractive"
     assert "HTTP 500" in note
-    assert {k: v for k, v in result.items() if k != "synthesis"} == review
+    assert dict(result, synthesis=None) == review
     assert "sk-test" not in note
 
 
@@ -147,7 +154,7 @@ def test_server_error_falls_back_entirely(httpserver, client, review):
 )
 def test_malformed_answer_falls_back_entirely(httpserver, client, review, content):
     serve(httpserver, content)
-    result, used, note = synthesise(review, client)
+    result, used, note = synthesised(review, client)
     assert used == "extractive"
     assert "JSON" in note
     assert result["executive_summary"] == review["executive_summary"]
@@ -155,13 +162,13 @@ def test_malformed_answer_falls_back_entirely(httpserver, client, review, conten
 
 def test_reply_that_is_not_a_completion_falls_back(httpserver, client, review):
     httpserver.expect_request(COMPLETIONS).respond_with_data("<html>proxy error</html>")
-    _, used, note = synthesise(review, client)
+    _, used, note = synthesised(review, client)
     assert used == "extractive" and "not a chat completion" in note
 
 
 def test_fenced_json_is_accepted(httpserver, client, review):
     serve(httpserver, "```json\n" + json.dumps(good_answer(review)) + "\n```")
-    assert synthesise(review, client)[1] == "llm"
+    assert synthesised(review, client)[1] == "llm"
 
 
 def test_unreachable_service_falls_back_quickly(review):
@@ -171,14 +178,14 @@ def test_unreachable_service_falls_back_quickly(review):
         port = listener.getsockname()[1]
         client = LlmClient(f"http://127.0.0.1:{port}/v1", api_key="", model="m", timeout=0.3)
         started = time.monotonic()
-        _, used, note = synthesise(review, client)
+        _, used, note = synthesised(review, client)
     assert used == "extractive" and "did not answer in time" in note
     assert time.monotonic() - started < 2
 
 
 def test_no_papers_needs_no_llm(client, review):
     empty = dict(review, papers=[])
-    result, used, note = synthesise(empty, client)
+    result, used, note = synthesised(empty, client)
     assert used == "extractive" and "no papers" in note
 
 
@@ -186,6 +193,6 @@ def test_unknown_pmid_outside_brackets_is_caught(httpserver, client, review):
     answer = good_answer(review)
     answer["executive_summary"] = "Mortality fell by half (PMIDs 99999999 and 88888888)."
     serve(httpserver, answer)
-    result, _, note = synthesise(review, client)
+    result, _, note = synthesised(review, client)
     assert result["executive_summary"] == review["executive_summary"]
     assert "it cites PMID 99999999" in note

@@ -6,6 +6,8 @@ import re
 import pytest
 
 from research import DeepDiveRequest, DeepDiveResult, deep_dive
+from research.deepdive_rules import LIMITATION_CUES
+from research.errors import UserFacingError
 
 PASTED = """Remdesivir versus placebo in adults hospitalised with COVID-19
 
@@ -156,13 +158,13 @@ def test_in_vitro_methods_are_found(sample_records):
 
 @pytest.mark.parametrize("text", ["", "   \n\t "])
 def test_empty_text_is_a_readable_error(text):
-    with pytest.raises(ValueError, match="paste"):
+    with pytest.raises(UserFacingError, match="paste"):
         deep_dive(DeepDiveRequest(text=text), ignore)
 
 
 def test_record_without_abstract_is_a_readable_error(sample_records):
     record = next(r for r in sample_records if r.pmid == "90000003")
-    with pytest.raises(ValueError, match="no abstract"):
+    with pytest.raises(UserFacingError, match="no abstract"):
         deep_dive(DeepDiveRequest(record=record), ignore)
 
 
@@ -192,3 +194,69 @@ def test_unstructured_text_still_yields_sentences():
     assert data["diagnostics"]["sections_detected"] == []
     assert data["scientific_model"]["study_design"] == "animal study"
     assert re.search("40%", json.dumps(data))
+
+
+NON_BLINDED_SINGLE_CENTRE = (
+    "Methods. This was a non-blinded study of 40 adults with asthma. It was conducted at a "
+    "single-centre hospital in Leeds. Results. Symptoms improved in 30 patients (p = 0.01)."
+)
+# What each limitation the deep dive can name is read from: its quote must show one of these.
+DESIGN_LIMITATION_CUES = {
+    "Retrospective": re.compile(r"retrospective", re.I),
+    "Open-label": re.compile(r"open[- ]label|unblinded|non-blinded", re.I),
+    "Single centre": re.compile(r"single[- ]cent(?:re|er)|single institution", re.I),
+}
+PAIRING_TEXTS = [
+    PASTED,
+    NON_BLINDED_SINGLE_CENTRE,
+    "This open label study enrolled 25 children at a single center. We retrospectively "
+    "reviewed their charts. Cough fell by 20% (p = 0.03). Confounding cannot be excluded.",
+    "A retrospective review of 80 patients. Patients were unblinded to the allocation. "
+    "Treatment took place at a single institution. The small sample is a limitation.",
+    "Participants (n = 12) received the drug in a single-center, open-label trial. "
+    "Data were collected retrospectively. Heterogeneity between sites was high.",
+]
+
+
+def assert_each_limitation_has_its_own_quote(data, source):
+    notes = data["results_interpretation"]["limitations_biases"]
+    model = data["scientific_model"]
+    stated = dict(LIMITATION_CUES)
+    for note in notes:
+        text, quote = note["text"], note["quote"]
+        assert quote and quote in source, note
+        if text in stated:
+            assert stated[text].search(quote), note
+        elif text.startswith("Small sample"):
+            assert str(model["sample_size"]) in quote.replace(",", ""), note
+        else:
+            cue = next(c for prefix, c in DESIGN_LIMITATION_CUES.items() if text.startswith(prefix))
+            assert cue.search(quote), note
+    named = {note["text"] for note in notes}
+    for limitation in model["limitations"]:
+        if limitation.startswith(("Small sample", *DESIGN_LIMITATION_CUES)):
+            assert limitation in named, f"{limitation!r} has no quote"
+
+
+def test_each_limitation_is_quoted_with_its_own_sentence():
+    data = deep_dive(DeepDiveRequest(text=NON_BLINDED_SINGLE_CENTRE), ignore).to_dict()
+    notes = {n["text"]: n["quote"] for n in data["results_interpretation"]["limitations_biases"]}
+    open_label = next(q for t, q in notes.items() if t.startswith("Open-label"))
+    assert open_label == "This was a non-blinded study of 40 adults with asthma."
+    single = next(q for t, q in notes.items() if t.startswith("Single centre"))
+    assert single == "It was conducted at a single-centre hospital in Leeds."
+    assert_each_limitation_has_its_own_quote(data, NON_BLINDED_SINGLE_CENTRE)
+
+
+@pytest.mark.parametrize("text", PAIRING_TEXTS)
+def test_every_limitation_quote_shows_a_cue_of_that_limitation(text):
+    data = deep_dive(DeepDiveRequest(text=text), ignore).to_dict()
+    assert_each_limitation_has_its_own_quote(data, text)
+
+
+def test_library_limitations_are_quoted_with_their_own_sentences(sample_records):
+    for record in sample_records:
+        if not record.abstract:
+            continue
+        data = deep_dive(DeepDiveRequest(record=record), ignore).to_dict()
+        assert_each_limitation_has_its_own_quote(data, f"{record.title} {record.abstract_text()}")

@@ -5,6 +5,7 @@ import json
 import pytest
 
 from research import InMemoryLibrary, ReviewRequest, ReviewResult, generate_review
+from research.errors import UserFacingError
 from tests.unit.research.conftest import make_record
 
 COVID = ReviewRequest("remdesivir treatment outcomes COVID-19")
@@ -161,7 +162,7 @@ def test_empty_library_gives_a_valid_empty_result():
 
 
 def test_blank_objective_is_refused(sample_library):
-    with pytest.raises(ValueError, match="objective"):
+    with pytest.raises(UserFacingError, match="objective"):
         generate_review(ReviewRequest("   "), sample_library, Recorder())
 
 

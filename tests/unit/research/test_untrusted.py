@@ -12,8 +12,8 @@ from pathlib import Path
 
 import pytest
 
+from research.formats import ReferenceFormatError, read_references
 from research.fulltext import FullTextError, text_from_pdf
-from research.reference_formats import ReferenceFormatError, read_references
 from research.untrusted import Limits, read_full_text, read_reference_file
 from tests.conftest import wait_for
 from tests.hostile import bibtex_macro_bomb, nested_xobject_pdf
