@@ -382,7 +382,9 @@ def status_payload(request: HttpRequest, job: Job) -> dict[str, Any]:
         "poll_after_seconds": None if job.is_finished else job.poll_after_seconds,
     }
     if job.status == Job.Status.COMPLETED:
-        payload["result"] = job.detail.result
+        # Read through the schema, so a result stored by an earlier version comes out upgraded.
+        typed = job.detail.typed_result
+        payload["result"] = None if typed is None else typed.to_dict()
     return payload
 
 

@@ -14,6 +14,8 @@ from ninja import Schema
 from pydantic import BaseModel, BeforeValidator, ConfigDict, WithJsonSchema
 from pydantic_core import PydanticCustomError
 
+from research.schema import DeepDiveResult, ImportResult, ReviewResult
+
 SINGLE_VALUE_MESSAGE = "Expected a single value, not a list or object."
 
 
@@ -159,7 +161,7 @@ class JobStatus(Schema):
     error: str | None
     result_url: str
     poll_after_seconds: int | None
-    result: dict[str, Any] | None = None
+    result: ReviewResult | DeepDiveResult | ImportResult | None = None
 
 
 class Error(Schema):

@@ -1,6 +1,6 @@
 """Uploaded files are read in a fenced process (research.untrusted), with the limits in
 settings and what is left of the job's time budget. A file that is refused raises the engine's
-FullTextError or ReferenceFormatError (ValueErrors), whose message names the limit."""
+FullTextError or ReferenceFormatError (UserFacingErrors), whose message names the limit."""
 
 from __future__ import annotations
 

@@ -84,8 +84,7 @@ def text_from_pdf(
     except FileNotDecryptedError:
         raise FullTextError(_encrypted_message()) from None
     except (PdfReadError, PyPdfError, ValueError, KeyError, TypeError, AttributeError) as exc:
-        if isinstance(exc, FullTextError):
-            raise
+        # pypdf's ways of failing on a malformed file; this runs in the fenced reader process.
         raise FullTextError(f"This PDF is damaged and could not be read ({exc}).") from None
     text = _clean_pdf_text("\n\n".join(pages))
     if len(LETTER_RE.findall(text)) < MIN_LETTERS:

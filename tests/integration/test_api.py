@@ -229,12 +229,12 @@ def test_status_of_a_running_job(client, project):
     assert body["result_url"] == f"http://testserver/jobs/{job.pk}/"
 
 
-def test_status_of_a_completed_job_includes_the_result(client, project):
-    job = make_job(project=project, status="completed", progress=100, result={"papers": []})
+def test_status_of_a_completed_job_includes_the_result(client, project, review_result):
+    job = make_job(project=project, status="completed", progress=100, result=review_result)
     client.force_login(project.owner)
     body = client.get(f"/jobs/{job.pk}/status").json()
     assert set(body) == STATUS_KEYS | {"result"}
-    assert body["result"] == {"papers": []}
+    assert body["result"] == review_result
     assert body["poll_after_seconds"] is None
 
 

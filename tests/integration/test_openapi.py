@@ -88,7 +88,7 @@ def test_request_bodies_are_described_as_the_forms_read_them(document, path):
     assert set(schema["required"]) == {"project_id", *required}
 
 
-def test_answers_fit_the_document(client, project, document):
+def test_answers_fit_the_document(client, project, document, review_result):
     client.force_login(project.owner)
     body = {"project_id": project.pk, "objective": "asthma inhalers"}
 
@@ -106,7 +106,7 @@ def test_answers_fit_the_document(client, project, document):
     status_path = "/jobs/{job_id}/status"
     running = client.get(accepted.json()["poll_url"])
     assert conforms(document, status_path, "get", running)
-    done = make_job(project=project, status="completed", progress=100, result={"papers": []})
+    done = make_job(project=project, status="completed", progress=100, result=review_result)
     assert conforms(document, status_path, "get", client.get(f"/jobs/{done.pk}/status"))
     stranger = make_job()
     assert conforms(document, status_path, "get", client.get(f"/jobs/{stranger.pk}/status"))
