@@ -28,6 +28,7 @@ help:
 	@echo "make test   set everything up and run the whole test suite"
 	@echo "make lint   ruff, import-linter, djLint and mypy"
 	@echo "make bench  print the speed figures beside their targets"
+	@echo "make eval   measure the research (relevance, key findings, deep dives) against NLM's labels"
 
 $(PY):
 	@python=$$($(find_python)) || { echo "Python 3.12 or newer is needed (Django 6.1) and none was found." \
@@ -93,6 +94,11 @@ lint: install
 .PHONY: bench
 bench: install data
 	$(PY) bench/run.py $(BENCH_ARGS)
+
+# Research quality against NLM's own indexing and labels on the baseline files (issue 12).
+.PHONY: eval
+eval: install data
+	$(PY) bench/eval.py $(EVAL_ARGS)
 
 .PHONY: clean
 clean:

@@ -21,7 +21,17 @@ from research.errors import UserFacingError
 from research.fulltext import FullTextError, text_from_jats, text_from_pdf
 from research.library import InMemoryLibrary, open_library
 from research.progress import ProgressCallback, ignore_progress
+from research.pubmed_xml import PubMedXMLError, read_pubmed
 from research.review import ReviewRequest, generate_review
+from research.roles import (
+    DEFAULT_FEATURES,
+    DEFAULT_SEED,
+    MODEL_PATH,
+    evaluate,
+    save_model,
+    split_abstracts,
+    train,
+)
 from research.schema import DeepDiveResult, ReviewResult
 
 WIDTH = 100
@@ -33,6 +43,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     result: ReviewResult | DeepDiveResult
     try:
+        if args.command == "train-roles":
+            return _train_roles(args)
         result = _review(args) if args.command == "review" else _deep_dive(args)
     except UserFacingError as exc:
         print(f"research: {exc}", file=sys.stderr)
@@ -87,6 +99,23 @@ def _parser() -> argparse.ArgumentParser:
     dive.add_argument("--library", type=Path, help="the library holding --pmid")
     dive.add_argument("--objective", default="", help="what you want to know from the paper")
     _common(dive)
+
+    roles = commands.add_parser(
+        "train-roles",
+        help="build the sentence-role model from a library's structured abstracts",
+        description=_TRAIN_ROLES_HELP,
+    )
+    roles.add_argument("--library", required=True, type=Path, help="PubMed XML (.xml or .xml.gz)")
+    roles.add_argument(
+        "--out",
+        type=Path,
+        default=MODEL_PATH,
+        help=f"where to write the model (default {MODEL_PATH})",
+    )
+    roles.add_argument(
+        "--features", type=int, default=DEFAULT_FEATURES, help="how many features the model keeps"
+    )
+    roles.add_argument("--seed", type=int, default=DEFAULT_SEED, help="seed of the held-out split")
     return parser
 
 
@@ -98,6 +127,31 @@ _DEEP_DIVE_HELP = (
     "Read one paper's design, methods, results and limitations, each backed by a quote: a "
     "paper of a library by PMID, or a PDF or PMC XML file."
 )
+
+
+_TRAIN_ROLES_HELP = (
+    "Train the sentence-role classifier (BACKGROUND, OBJECTIVE, METHODS, RESULTS, CONCLUSIONS) "
+    "on the structured abstracts of a PubMed XML file, holding out 10 % of them by PMID, print "
+    "its accuracy on those and write the model."
+)
+
+
+def _train_roles(args: argparse.Namespace) -> int:
+    """Train, evaluate on the held-out abstracts, and write the role model."""
+    path = _existing(args.library)
+    try:
+        training, testing = split_abstracts(read_pubmed(path), args.seed)
+    except PubMedXMLError as exc:
+        raise UserFacingError(f"{path}: {exc}") from exc
+    if not training:
+        raise UserFacingError(f"{path} holds no structured abstracts to learn from.")
+    model = train(training, max_features=args.features)
+    save_model(model, args.out)
+    print(f"trained on {len(training):,} abstracts; {len(model.weights):,} features kept")
+    if testing:
+        print(evaluate(model, testing).report())
+    print(f"wrote {args.out} ({args.out.stat().st_size:,} bytes)")
+    return 0
 
 
 def _common(parser: argparse.ArgumentParser) -> None:

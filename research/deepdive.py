@@ -63,6 +63,7 @@ from research.design import classify_design
 from research.errors import UserFacingError
 from research.progress import ProgressCallback, StageClock
 from research.records import PaperRecord
+from research.roles import shipped_model
 from research.schema import (
     Anchor,
     DeepDiveDiagnostics,
@@ -74,6 +75,8 @@ from research.schema import (
     ScientificModel,
 )
 from research.sections import (
+    ABSTRACT,
+    CATEGORY_SECTIONS,
     METHODS,
     SKIPPED_SECTIONS,
     TITLE,
@@ -183,9 +186,13 @@ def _document(request: DeepDiveRequest) -> _Document:
         sections: list[str] = []
         for part in record.abstract:
             name = abstract_section_name(part)
-            if name not in sections:
-                sections.append(name)
-            sentences.extend(split_sentences(part.text, section=name))
+            pieces = split_sentences(part.text, section=name)
+            if name == ABSTRACT and len(pieces) > 1:
+                pieces = _sections_by_role(pieces)
+            for piece in pieces:
+                if piece.section not in sections:
+                    sections.append(piece.section)
+            sentences.extend(pieces)
         return _Document(
             sentences=tuple(sentences),
             sections=tuple(sections),
@@ -209,6 +216,16 @@ def _document(request: DeepDiveRequest) -> _Document:
         characters=len(request.text),
         source="pasted_abstract" if source == "abstract" else "pasted_text",
     )
+
+
+def _sections_by_role(sentences: list[Sentence]) -> list[Sentence]:
+    """An unlabelled abstract's sentences, each tagged with the section of the role the
+    sentence-role model gives it (Introduction, Methods, Results or Conclusions)."""
+    roles = shipped_model().predict([s.text for s in sentences])
+    return [
+        Sentence(s.text, s.start, s.end, CATEGORY_SECTIONS.get(role, ABSTRACT))
+        for s, role in zip(sentences, roles, strict=True)
+    ]
 
 
 def _full_text_document(request: DeepDiveRequest, source: str) -> _Document:

@@ -12,11 +12,20 @@ is 0.6 × BM25 score normalised by the search's best hit plus 0.4 × the share o
 terms the paper contains, each term weighted by its rarity in the library. Recency is 1 for the
 newest year among the candidates, falling by 0.1 a year (relative to the candidates, not today,
 so a review is reproducible).
+
+Key findings are results or conclusions, never background, objective or methods: a structured
+abstract's NLM labels say which sentences they are, the sentence-role model (research.roles)
+says it for the others. Each is scored by its relevance to the objective (the rarity-weighted
+objective and molecule terms it holds) times its result-role probability, with a bonus for
+figures and direction words; a paper's summary and first quotes are its best findings, and the
+executive summary quotes each paper's best, strongest first. A paper reporting no finding on
+the objective adds none, so there may be fewer findings than papers.
 """
 
 from __future__ import annotations
 
 import math
+import re
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -36,7 +45,8 @@ from research.design import (
 from research.errors import UserFacingError
 from research.library import Library
 from research.progress import ProgressCallback, StageClock
-from research.records import PaperRecord
+from research.records import AbstractSection, PaperRecord
+from research.roles import ROLES, shipped_model
 from research.schema import (
     FactAnchor,
     PaperGroup,
@@ -47,8 +57,15 @@ from research.schema import (
     ReviewResult,
     ScoreBreakdown,
 )
-from research.sections import label_kind
-from research.text import STOPWORDS, Sentence, abstract_sentences, content_stems, stem
+from research.sections import label_kind, section_kind
+from research.text import (
+    STOPWORDS,
+    Sentence,
+    abstract_sentences,
+    content_stems,
+    split_sentences,
+    stem,
+)
 from research.textrank import textrank, top_sentences
 from research.tokens import words
 
@@ -77,6 +94,18 @@ EXPANSION_SEED_PAPERS = 20
 RECENCY_DECAY_PER_YEAR = 0.1
 MAX_ANCHORS = 4
 SUMMARY_FINDINGS = 5
+# A finding's score: (floor + relevance) × result-role probability × (1 + bonuses).
+RELEVANCE_FLOOR = 0.1
+FIGURE_BONUS = 0.2
+DIRECTION_BONUS = 0.2
+FIGURE_RE = re.compile(r"(?<![\w-])\d")  # a number, not the digits of a name like COVID-19
+DIRECTION_WORDS = frozenset(
+    {
+        "improved", "improves", "reduced", "reduces", "increased", "increases", "decreased",
+        "decreases", "lower", "higher", "associated", "significant", "significantly", "effective",
+        "efficacy", "benefit", "shorter", "longer", "faster", "worse", "better", "no",
+    }
+)  # fmt: skip
 PUBMED_URL = "https://pubmed.ncbi.nlm.nih.gov/{pmid}/"
 
 
@@ -225,14 +254,18 @@ def generate_review(
 
     clock.start("analyse", 40)
     papers = []
+    best: dict[str, tuple[float, FactAnchor]] = {}
     for rank, candidate in enumerate(chosen, start=1):
-        papers.append(_analyse(rank, candidate, planned, terms, request))
+        paper, finding = _analyse(rank, candidate, planned, terms, request)
+        papers.append(paper)
+        if finding is not None:
+            best[paper.pmid] = finding
         clock.report(40 + 50 * rank // len(chosen))
 
     clock.start("synthesise", 92)
     groups = _groups(planned, papers)
     summary, summary_anchors = _executive_summary(
-        request, papers, len(library), len(pool), len(planned)
+        request, papers, best, len(library), len(pool), len(planned)
     )
     years = Counter(str(c.record.year) for c in shortlist if c.record.year is not None)
     clock.finish()
@@ -498,25 +531,33 @@ def _analyse(
     planned: Sequence[_PlannedQuery],
     terms: _Terms,
     request: ReviewRequest,
-) -> ReviewedPaper:
-    """Summarise one paper, quote its key sentences and say why it is relevant."""
+) -> tuple[ReviewedPaper, tuple[float, FactAnchor] | None]:
+    """Summarise one paper, quote its key sentences and say why it is relevant; with it, the
+    paper's best finding on the objective (score and quote), if it reports one."""
     record = candidate.record
     sentences = abstract_sentences(record.abstract)
-    summary_sentences = _key_sentences(sentences, terms)
+    roles = _sentence_roles(record.abstract, sentences)
+    findings = _findings(sentences, roles, terms)
+    summary_sentences = _key_sentences(sentences, findings, terms)
+    best = None
+    if findings and findings[0][0] > 0:
+        score, sentence = findings[0]
+        best = (score, FactAnchor(record.pmid, sentence.section or "ABSTRACT", sentence.text))
     anchors = [FactAnchor(record.pmid, s.section or "ABSTRACT", s.text) for s in summary_sentences]
-    for sentence in _result_sentences(sentences, terms):
+    for sentence in _result_sentences(sentences, roles, terms):
         if len(anchors) >= MAX_ANCHORS:
             break
         if all(a.quote != sentence.text for a in anchors):
             anchors.append(FactAnchor(record.pmid, sentence.section or "ABSTRACT", sentence.text))
     if not anchors and record.title:
         anchors.append(FactAnchor(record.pmid, "TITLE", record.title))
-    summary = " ".join(s.text for s in summary_sentences) or "No abstract is available."
+    in_order = sorted(summary_sentences, key=sentences.index)  # reading order
+    summary = " ".join(s.text for s in in_order) or "No abstract is available."
     matched = tuple(
         planned[i].query for i in sorted(candidate.query_scores) if candidate.query_scores[i] > 0
     )
     assert candidate.scores is not None and candidate.evidence is not None
-    return ReviewedPaper(
+    paper = ReviewedPaper(
         rank=rank,
         pmid=record.pmid,
         title=record.title,
@@ -534,26 +575,85 @@ def _analyse(
         evidence_label=candidate.evidence.level.label,
         matched_queries=matched,
     )
+    return paper, best
 
 
-def _key_sentences(sentences: list[Sentence], terms: _Terms) -> list[Sentence]:
-    """The most central results/conclusions sentences, leaning towards the objective's terms."""
-    pool = [s for s in sentences if label_kind(s.section) in SUMMARY_KINDS]
-    if len(pool) < 2:
-        pool = sentences
-    if not pool:
+def _sentence_roles(
+    parts: tuple[AbstractSection, ...], sentences: list[Sentence]
+) -> list[dict[str, float]]:
+    """Each abstract sentence's role probabilities: a structured abstract's NLM category (or
+    its label's) is the truth, the role model estimates the rest (all of an unstructured one)."""
+    known = [section_kind(part) for part in parts for _ in split_sentences(part.text)]
+    if len(known) != len(sentences):  # cannot happen: both split the same parts the same way
+        known = [label_kind(s.section) for s in sentences]
+    estimated: list[dict[str, float]] = []
+    if any(kind not in ROLES for kind in known):
+        estimated = shipped_model().probabilities([s.text for s in sentences])
+    return [
+        {role: float(role == kind) for role in ROLES} if kind in ROLES else estimated[i]
+        for i, kind in enumerate(known)
+    ]
+
+
+def _role(probabilities: dict[str, float]) -> str:
+    """The most likely role (ties go to the earlier role)."""
+    return max(ROLES, key=lambda role: probabilities[role])
+
+
+def _findings(
+    sentences: list[Sentence], roles: list[dict[str, float]], terms: _Terms
+) -> list[tuple[float, Sentence]]:
+    """(score, sentence) for the sentences that report a finding, best first.
+
+    A finding is a sentence whose role is RESULTS or CONCLUSIONS, never background, objective or
+    methods. Its score is its relevance to the objective (the rarity-weighted objective and
+    molecule terms it contains, plus a little so an off-term result still ranks) times its
+    result-role probability, times a bonus for figures and for words that give a direction.
+    """
+    scored = []
+    for position, (sentence, role) in enumerate(zip(sentences, roles, strict=True)):
+        if _role(role) not in SUMMARY_KINDS:
+            continue
+        tokens = words(sentence.text)
+        relevance = terms.weight(set(content_stems(sentence.text)))
+        role_score = role["RESULTS"] + role["CONCLUSIONS"]
+        cues = 1.0
+        if FIGURE_RE.search(sentence.text):
+            cues += FIGURE_BONUS
+        if DIRECTION_WORDS.intersection(tokens):
+            cues += DIRECTION_BONUS
+        score = (RELEVANCE_FLOOR + relevance) * role_score * cues
+        scored.append((-score, position, relevance, sentence))
+    scored.sort(key=lambda item: item[:2])
+    return [(-negative if relevance > 0 else 0.0, s) for negative, _, relevance, s in scored]
+
+
+def _key_sentences(
+    sentences: list[Sentence], findings: list[tuple[float, Sentence]], terms: _Terms
+) -> list[Sentence]:
+    """A paper's best findings (most on-objective result or conclusion first); without any,
+    its most central sentences by TextRank, leaning towards the objective's terms."""
+    if findings:
+        limit = 3 if len(sentences) >= 6 else 2
+        return [s for _, s in findings[:limit]]
+    if not sentences:
         return []
-    stems = [content_stems(s.text) for s in pool]
+    stems = [content_stems(s.text) for s in sentences]
     bias = [1.0 + terms.weight(set(s)) for s in stems]
-    limit = 3 if len(pool) >= 6 else 2
-    return [pool[i] for i in top_sentences(textrank(stems, bias), limit)]
+    limit = 3 if len(sentences) >= 6 else 2
+    return [sentences[i] for i in top_sentences(textrank(stems, bias), limit)]
 
 
-def _result_sentences(sentences: list[Sentence], terms: _Terms) -> list[Sentence]:
-    """Sentences reporting numbers on the objective's terms, most on-topic first."""
+def _result_sentences(
+    sentences: list[Sentence], roles: list[dict[str, float]], terms: _Terms
+) -> list[Sentence]:
+    """Sentences reporting numbers on the objective's terms, most on-topic first (never
+    background or objective sentences)."""
     scored = []
     for position, sentence in enumerate(sentences):
         if not any(ch.isdigit() for ch in sentence.text):
+            continue
+        if _role(roles[position]) in ("BACKGROUND", "OBJECTIVE"):
             continue
         overlap = terms.weight(set(content_stems(sentence.text)))
         if overlap > 0:
@@ -615,6 +715,7 @@ def _groups(
 def _executive_summary(
     request: ReviewRequest,
     papers: list[ReviewedPaper],
+    best: dict[str, tuple[float, FactAnchor]],
     library_size: int,
     pool_size: int,
     searches: int,
@@ -652,14 +753,15 @@ def _executive_summary(
     if request.molecule.strip():
         named = sum(1 for p in papers if p.scores.molecule_match > 0)
         lines.append(f"“{request.molecule.strip()}” is named in {named} of them.")
+    # Each paper's best finding on the objective, the strongest first (ties by rank); papers
+    # reporting none add nothing, so there may be fewer findings than papers.
+    ranks = {p.pmid: p.rank for p in papers}
+    ordered = sorted(best.items(), key=lambda item: (-item[1][0], ranks[item[0]]))
     anchors: list[FactAnchor] = []
     used: list[frozenset[str]] = []
-    for paper in papers:
+    for _, (_, anchor) in ordered:
         if len(anchors) >= SUMMARY_FINDINGS:
             break
-        anchor = next((a for a in paper.fact_anchors if a.section != "TITLE"), None)
-        if anchor is None:
-            continue
         stems = frozenset(content_stems(anchor.quote))
         if any(len(stems & other) > 0.6 * max(len(stems | other), 1) for other in used):
             continue  # near-repeat of a finding already quoted

@@ -33,7 +33,7 @@ def test_review_prints_a_readable_report():
     out = done.stdout
     assert out.startswith(f"Literature review: {OBJECTIVE}\n")
     assert "\nSummary\n" in out and "\nKey findings\n" in out and "\nPapers\n" in out
-    assert "[PMID 90000001]" in out and "“Recovery was faster with remdesivir" in out
+    assert "[PMID 90000001]" in out and "“Remdesivir shortened the time to recovery" in out
     assert "1. Antiviral treatment of COVID-19" in out or "1. Remdesivir for hospitalised" in out
     assert "https://pubmed.ncbi.nlm.nih.gov/90000001/" in out
     assert done.stderr == ""  # progress only with --verbose
