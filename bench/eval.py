@@ -46,7 +46,13 @@ if ENGINE_DIR:
     sys.path.insert(0, ENGINE_DIR)
 
 from bench.eval_queries import FINDING_OBJECTIVES, REVIEW_QUERIES  # noqa: E402
-from bench.report import RESULTS, Figure, table_markdown, table_text  # noqa: E402
+from bench.report import (  # noqa: E402
+    RESULTS,
+    Figure,
+    table_markdown,
+    table_text,
+    write_section,
+)
 from research import (  # noqa: E402
     DeepDiveRequest,
     InMemoryLibrary,
@@ -542,30 +548,10 @@ stand beside the current ones."""
 
 
 def write_eval_section(key: str, body: str, path: Path = RESULTS) -> None:
-    """Replace (or add) this key's part of the eval section, which goes before "## Findings";
-    the rest of the file is kept."""
-    start, end = "<!-- eval:start -->", "<!-- eval:end -->"
-    part_start, part_end = f"<!-- eval:{key}:start -->", f"<!-- eval:{key}:end -->"
-    part = f"{part_start}\n{body.strip()}\n{part_end}"
-    text = path.read_text()
-    outer = re.compile(re.escape(start) + "(.*?)" + re.escape(end), re.S)
-    found = outer.search(text)
-    inner = found.group(1) if found else ""
-    inner = re.sub(r"\A.*?(?=<!-- eval:|\Z)", "", inner, flags=re.S)  # the intro is rewritten
-    pattern = re.compile(re.escape(part_start) + ".*?" + re.escape(part_end), re.S)
-    if pattern.search(inner):
-        inner = pattern.sub(lambda _: part, inner)
-    else:
-        inner = f"{inner.strip()}\n\n{part}"
-    section = f"{start}\n{EVAL_INTRO}\n\n{inner.strip()}\n{end}"
-    if found:
-        text = outer.sub(lambda _: section, text)
-    elif "\n## Findings" in text:
-        head, tail = text.split("\n## Findings", 1)
-        text = f"{head.rstrip()}\n\n{section}\n\n## Findings{tail}"
-    else:
-        text = f"{text.rstrip()}\n\n{section}\n"
-    path.write_text(text)
+    """The evaluation's introduction and this key's figures, each a section of RESULTS.md
+    (added before "## Findings", replaced in place after that); the rest of the file is kept."""
+    write_section("eval", EVAL_INTRO, path)
+    write_section(f"eval-{key}", body, path)
 
 
 def commit() -> str:

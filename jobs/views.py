@@ -32,6 +32,7 @@ from jobs.forms import JobFilterForm, MemberForm, ProfileForm, ProjectForm, Toke
 from jobs.kinds import KINDS, JobKind
 from jobs.models import ApiToken, Job, Membership, Project
 from research.exports import to_bibtex, to_json, to_markdown, to_ris
+from research.schema import DeepDiveResult
 
 
 class MemberRequest(HttpRequest):
@@ -166,15 +167,15 @@ SOURCE_LABELS = {
 def _status_context(request: MemberRequest, job: Job, watch: int) -> dict:
     """What the status block needs; `watch` is when this page started watching the job."""
     watched_too_long = job.is_active and time.time() - watch > settings.JOB_MAX_POLL_SECONDS
-    completed = job.status == Job.Status.COMPLETED
-    source = (job.detail.result or {}).get("diagnostics", {}).get("source", "")
+    result = job.detail.typed_result if job.status == Job.Status.COMPLETED else None
+    source = result.diagnostics.source if isinstance(result, DeepDiveResult) else ""
     return {
         "source_label": SOURCE_LABELS.get(source, "the pasted text"),
         "job": job,
         "watch": watch,
         "watched_too_long": watched_too_long,
         "seconds_left": seconds_left(job),
-        "charts": job.kind_record.charts(job.detail.typed_result) if completed else {},
+        "charts": job.kind_record.charts(result) if result is not None else {},
     }
 
 

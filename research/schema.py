@@ -42,6 +42,15 @@ SynthesisUsed = Literal["llm", "extractive"]
 _STRICT = ConfigDict(extra="forbid")
 
 
+class StoredResult:
+    """What every result has: its JSON form, as stored, exported and served (read one back with
+    load_result, which also reads earlier versions)."""
+
+    def to_dict(self) -> dict[str, Any]:
+        data: dict[str, Any] = _ADAPTERS_BY_TYPE[type(self)].dump_python(self, mode="json")
+        return data
+
+
 class ResultSchemaError(Exception):
     """A stored result that no version of the schema describes (our bug, not the user's)."""
 
@@ -141,7 +150,7 @@ class Synthesis:
 
 
 @dataclass(frozen=True, config=_STRICT)
-class ReviewResult:
+class ReviewResult(StoredResult):
     """A finished review."""
 
     objective: str
@@ -160,16 +169,6 @@ class ReviewResult:
     # How the summaries were written; None until someone decides (the engine alone does not).
     synthesis: Synthesis | None = None
     schema_version: int = SCHEMA_VERSION
-
-    def to_dict(self) -> dict[str, Any]:
-        """The JSON form that is stored and exported."""
-        data: dict[str, Any] = _REVIEW.dump_python(self, mode="json")
-        return data
-
-    @classmethod
-    def from_dict(cls, data: Mapping[str, Any]) -> ReviewResult:
-        """Read a stored review of any schema version."""
-        return load_result("review", data)
 
 
 # --- Deep dives ------------------------------------------------------------------------------
@@ -249,7 +248,7 @@ class DeepDiveDiagnostics:
 
 
 @dataclass(frozen=True, config=_STRICT)
-class DeepDiveResult:
+class DeepDiveResult(StoredResult):
     """A finished deep dive."""
 
     title: str
@@ -260,16 +259,6 @@ class DeepDiveResult:
     results_interpretation: ResultsInterpretation
     diagnostics: DeepDiveDiagnostics
     schema_version: int = SCHEMA_VERSION
-
-    def to_dict(self) -> dict[str, Any]:
-        """The JSON form that is stored."""
-        data: dict[str, Any] = _DEEP_DIVE.dump_python(self, mode="json")
-        return data
-
-    @classmethod
-    def from_dict(cls, data: Mapping[str, Any]) -> DeepDiveResult:
-        """Read a stored deep dive of any schema version."""
-        return load_result("deep_dive", data)
 
 
 # --- Imports ---------------------------------------------------------------------------------
@@ -285,7 +274,7 @@ class SkippedEntry:
 
 
 @dataclass(frozen=True, config=_STRICT)
-class ImportResult:
+class ImportResult(StoredResult):
     """A finished library import: what the file held and what it changed in the library."""
 
     filename: str
@@ -299,16 +288,6 @@ class ImportResult:
     already_present: int = 0
     schema_version: int = SCHEMA_VERSION
 
-    def to_dict(self) -> dict[str, Any]:
-        """The JSON form that is stored."""
-        data: dict[str, Any] = _IMPORT.dump_python(self, mode="json")
-        return data
-
-    @classmethod
-    def from_dict(cls, data: Mapping[str, Any]) -> ImportResult:
-        """Read a stored import result of any schema version."""
-        return load_result("import", data)
-
 
 Result = ReviewResult | DeepDiveResult | ImportResult
 
@@ -319,6 +298,11 @@ _ADAPTERS: Final[dict[str, TypeAdapter[Any]]] = {
     "review": _REVIEW,
     "deep_dive": _DEEP_DIVE,
     "import": _IMPORT,
+}
+_ADAPTERS_BY_TYPE: Final[dict[type, TypeAdapter[Any]]] = {
+    ReviewResult: _REVIEW,
+    DeepDiveResult: _DEEP_DIVE,
+    ImportResult: _IMPORT,
 }
 _TYPES: Final[dict[str, type[Result]]] = {
     "review": ReviewResult,

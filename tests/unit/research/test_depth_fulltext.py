@@ -7,13 +7,13 @@ import pytest
 
 from research import (
     DeepDiveRequest,
-    DeepDiveResult,
     FullTextError,
     deep_dive,
     text_from_jats,
     text_from_pdf,
 )
 from research.errors import UserFacingError
+from research.schema import load_result
 from research.sections import detect_sections
 from tests.pdfs import PAGES, make_pdf
 from tests.unit.research.conftest import make_record
@@ -57,7 +57,7 @@ def test_deep_dive_on_a_pdf_says_it_read_full_text():
     values = {(r["kind"], r["value"]) for r in data["results_interpretation"]["key_results"]}
     assert ("confidence_interval", "95% CI 0.33 to 0.72") in values
     assert ("p_value", "P<0.0001") not in values  # the reference list is skipped
-    assert DeepDiveResult.from_dict(json.loads(json.dumps(data))).to_dict() == data
+    assert load_result("deep_dive", json.loads(json.dumps(data))).to_dict() == data
 
 
 def test_encrypted_pdf_is_refused():

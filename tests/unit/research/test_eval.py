@@ -135,8 +135,8 @@ def test_write_eval_section_keeps_the_rest_of_the_file_and_each_keys_part(tmp_pa
     bench_eval.write_eval_section("current", "### current\nfirst-run-table", results)
     bench_eval.write_eval_section("current", "### current\nsecond", results)
     text = results.read_text()
-    assert text.startswith("# Benchmark results\n\n## SQLite\nfigures\n\n<!-- eval:start -->")
-    assert text.endswith("<!-- eval:end -->\n\n## Findings\nprose\n")
+    assert text.startswith("# Benchmark results\n\n## SQLite\nfigures\n\n<!-- bench:eval:start -->")
+    assert text.endswith("<!-- bench:eval-current:end -->\n\n## Findings\nprose\n")
     assert text.count(bench_eval.EVAL_INTRO) == 1
     assert "old table" in text and "second" in text and "first-run-table" not in text
     assert text.index("old table") < text.index("second")

@@ -5,9 +5,10 @@ import re
 
 import pytest
 
-from research import DeepDiveRequest, DeepDiveResult, deep_dive
+from research import DeepDiveRequest, deep_dive
 from research.deepdive_rules import LIMITATION_CUES
 from research.errors import UserFacingError
+from research.schema import load_result
 
 PASTED = """Remdesivir versus placebo in adults hospitalised with COVID-19
 
@@ -102,7 +103,7 @@ def test_pasted_full_text(tmp_path):
 
     for quote in quotes(data):
         assert quote in PASTED
-    assert DeepDiveResult.from_dict(json.loads(json.dumps(data))).to_dict() == data
+    assert load_result("deep_dive", json.loads(json.dumps(data))).to_dict() == data
 
 
 def test_library_abstract(sample_records):

@@ -4,8 +4,9 @@ import json
 
 import pytest
 
-from research import InMemoryLibrary, ReviewRequest, ReviewResult, generate_review
+from research import InMemoryLibrary, ReviewRequest, generate_review
 from research.errors import UserFacingError
+from research.schema import load_result
 from tests.unit.research.conftest import make_record
 
 COVID = ReviewRequest("remdesivir treatment outcomes COVID-19")
@@ -71,9 +72,9 @@ def test_same_request_gives_identical_output_apart_from_timings(sample_library, 
     assert without_timings(first) == without_timings(second)
 
 
-def test_round_trip_through_from_dict(sample_library):
+def test_round_trip_through_load_result(sample_library):
     data = generate_review(COVID, sample_library, Recorder()).to_dict()
-    assert ReviewResult.from_dict(json.loads(json.dumps(data))).to_dict() == data
+    assert load_result("review", json.loads(json.dumps(data))).to_dict() == data
 
 
 def test_fact_anchors_are_verbatim_quotes(sample_library):
