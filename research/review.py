@@ -1,25 +1,30 @@
 """Literature review: plan searches, retrieve, de-duplicate, rank, analyse and synthesise.
 
-Scores are in [0, 1]. overall is a weighted sum whose weights depend on the preference:
+Relevance comes first. Scores are in [0, 1]; overall is a weighted sum whose weights depend on
+the preference, and evidence level and recency weigh so little that they only order papers of
+about equal relevance, never lift an off-topic paper above an on-topic one:
 
-* precision: objective similarity 0.60, evidence level 0.15, molecule match 0.15, recency 0.10
-  (a short list of strong, on-topic evidence);
-* recall: objective similarity 0.70, molecule match 0.15, recency 0.10, evidence level 0.05
-  (cast wide; anything on topic counts, whatever its design).
+* precision: objective similarity 0.76, molecule match 0.16, evidence level 0.05, recency 0.03;
+* recall: objective similarity 0.79, molecule match 0.16, recency 0.03, evidence level 0.02.
 
 Without a molecule its weight is shared out among the others in proportion. Objective similarity
-is 0.6 × BM25 score normalised by the search's best hit plus 0.4 × the share of the objective's
-terms the paper contains, each term weighted by its rarity in the library. Recency is 1 for the
-newest year among the candidates, falling by 0.1 a year (relative to the candidates, not today,
-so a review is reproducible).
+is 0.4 × BM25 normalised by the search's best hit, 0.3 × the share of a concept's words the paper
+holds (each weighted by its rarity in the library; plurals folded, other endings kept, so
+"methylation" is not "methyl"), 0.2 × the same share in its title and 0.1 when a concept appears
+as a phrase. The concepts are the objective and each synonym given in brackets ("ovum (oocytes,
+eggs)"). Recency is absolute: 1 for a paper of 2026 or later, 0.04 less a year before.
 
 Key findings are results or conclusions, never background, objective or methods: a structured
 abstract's NLM labels say which sentences they are, the sentence-role model (research.roles)
-says it for the others. Each is scored by its relevance to the objective (the rarity-weighted
-objective and molecule terms it holds) times its result-role probability, with a bonus for
-figures and direction words; a paper's summary and first quotes are its best findings, and the
-executive summary quotes each paper's best, strongest first. A paper reporting no finding on
-the objective adds none, so there may be fewer findings than papers.
+says it for the others. A finding must name the objective's subject: at least half the
+rarity-weighted core words (the objective's words, less those that frame any question such as
+"effects" or "outcomes"; a word every paper found holds, like "COVID-19" in a library about it,
+counts less). It is scored by that share times its result-role probability, with a bonus for
+figures and direction words; a paper's summary and first quotes are its best findings. The
+executive summary says what the findings show (the direction each reports and the sizes they
+state), then the caveats, then quotes up to five findings, one per paper, chosen by maximal
+marginal relevance so they do not repeat each other. A paper reporting no finding on the
+objective adds none, so there may be fewer findings than papers.
 """
 
 from __future__ import annotations
@@ -28,7 +33,7 @@ import math
 import re
 from collections import Counter
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from research.design import (
     CASE_REPORT,
@@ -62,6 +67,7 @@ from research.text import (
     STOPWORDS,
     Sentence,
     abstract_sentences,
+    content_forms,
     content_stems,
     split_sentences,
     stem,
@@ -71,16 +77,16 @@ from research.tokens import words
 
 WEIGHTS: dict[str, dict[str, float]] = {
     "precision": {
-        "objective_similarity": 0.60,
-        "evidence_level": 0.15,
-        "molecule_match": 0.15,
-        "recency": 0.10,
+        "objective_similarity": 0.76,
+        "evidence_level": 0.05,
+        "molecule_match": 0.16,
+        "recency": 0.03,
     },
     "recall": {
-        "objective_similarity": 0.70,
-        "evidence_level": 0.05,
-        "molecule_match": 0.15,
-        "recency": 0.10,
+        "objective_similarity": 0.79,
+        "evidence_level": 0.02,
+        "molecule_match": 0.16,
+        "recency": 0.03,
     },
 }
 ANALYSED = {"precision": 8, "recall": 13}
@@ -91,7 +97,15 @@ FULL_TEXT_OVERFETCH = 4
 EXPANSIONS = 3
 RARITY_CAP = 2000
 EXPANSION_SEED_PAPERS = 20
-RECENCY_DECAY_PER_YEAR = 0.1
+# Recency is absolute: 1 for papers of RECENCY_NEWEST or later, less by the decay a year before.
+RECENCY_NEWEST = 2026
+RECENCY_DECAY_PER_YEAR = 0.04
+# Objective similarity: normalised BM25, the share of a concept's words the paper holds (rarity
+# weighted), the same share in its title, and whether a concept appears as a phrase.
+SIMILARITY_BM25 = 0.4
+SIMILARITY_COVERAGE = 0.3
+SIMILARITY_TITLE = 0.2
+SIMILARITY_PHRASE = 0.1
 MAX_ANCHORS = 4
 SUMMARY_FINDINGS = 5
 # A finding's score: (floor + relevance) × result-role probability × (1 + bonuses).
@@ -106,6 +120,61 @@ DIRECTION_WORDS = frozenset(
         "efficacy", "benefit", "shorter", "longer", "faster", "worse", "better", "no",
     }
 )  # fmt: skip
+# Words that frame a question rather than name its subject, as stems.
+FRAMING_STEMS = frozenset(
+    stem(w)
+    for w in (
+        "effect", "effects", "outcome", "outcomes", "treatment", "therapy", "patient", "patients",
+        "role", "impact", "use", "association", "associated", "risk", "factor", "severity",
+        "severe", "efficacy", "safety", "study", "studies", "evidence", "review", "during",
+        "among", "people", "adults", "management",
+    )
+)  # fmt: skip
+# A key finding holds at least this rarity-weighted share of the objective's core words.
+FINDING_MIN_COVERAGE = 0.5
+# Maximal marginal relevance: the share of a finding's score against its likeness to those chosen.
+MMR_LAMBDA = 0.7
+MAX_SIZES = 1
+_NEGATED = (
+    r"\b(?:no|not|nor|without|neither)\b(?:\s+\w+){0,3}?\s+"
+    r"(?:significant|significantly|statistically|difference|differences|different|differ|"
+    r"change|changes|effect|effects|association|associated|benefit|improvement|improve|"
+    r"improved|reduce|reduced|reduction|increase|increased|correlation|correlated)\b"
+    r"|\b(?:did|does|do|was|were|is|are)\s+not\s+(?:\w+\s+){0,2}?"
+    r"(?:reduce|improve|differ|increase|affect|change|associated|significant)"
+    r"|\bsimilar\b|\bcomparable\b"
+)
+DIRECTION_PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
+    ("no clear difference", re.compile(_NEGATED, re.I)),
+    (
+        "a decrease",
+        re.compile(
+            r"\b(?:reduc\w*|decreas\w*|lower\w*|declin\w*|fewer|shorter|fell|drop\w*|less)\b",
+            re.I,
+        ),
+    ),
+    (
+        "an increase",
+        re.compile(
+            r"\b(?:increas\w*|higher|elevat\w*|rose|rise|rising|greater|more|longer)\b", re.I
+        ),
+    ),
+    (
+        "a benefit",
+        re.compile(r"\b(?:improv\w*|benefi\w*|effective|efficac\w*|recover\w*|safe)\b", re.I),
+    ),
+    (
+        "an association",
+        re.compile(r"\b(?:associat\w*|correlat\w*|linked|predict\w*)\b", re.I),
+    ),
+)
+EFFECT_SIZE_RE = re.compile(
+    r"\b(?:a?OR|a?HR|a?RR|a?PR|IRR|RRR|ARR|NNT|SMD|WMD|MD)\b\s*[=:]?\s*[<>≤≥]?\s*\d+(?:[.·]\d+)?"
+    r"(?:\s*[,;(]?\s*95\s*%\s*(?:CI|confidence interval)\]?[,:]?\s*[^;)]*)?"
+    r"|\b\d+(?:[.·]\d+)?\s?%(?!\s*(?:CI\b|confidence))"
+    r"(?:\s*(?:vs\.?|versus)\s*\d+(?:[.·]\d+)?\s?%)?"
+    r"|\b[Pp]\s*[<=≤]\s*0?[.·]\d+"
+)
 PUBMED_URL = "https://pubmed.ncbi.nlm.nih.gov/{pmid}/"
 
 
@@ -191,18 +260,48 @@ class _Candidate:
     abstract_stems: str = ""
     keyword_stems: str = ""
     indexing_stems: str = ""
+    forms: frozenset[str] = frozenset()
+    title_forms: frozenset[str] = frozenset()
+    form_text: str = ""
+    text_stems: frozenset[str] = frozenset()  # title and abstract only
     scores: ScoreBreakdown | None = None
     molecule_where: str = ""
 
 
 @dataclass(frozen=True)
 class _Terms:
-    """The objective's and molecule's terms, as stems and as the words the researcher typed."""
+    """The objective's and molecule's terms, as stems and as the words the researcher typed,
+    and its concepts: each a phrasing of what the review is about, as word forms."""
 
     objective: tuple[str, ...]
     molecule: tuple[str, ...]
     surface: dict[str, str]
     rarity: dict[str, float]  # stem → BM25 inverse document frequency in the library
+    concepts: tuple[tuple[str, ...], ...] = ()  # the objective, then each synonym given
+    form_rarity: dict[str, float] = field(default_factory=dict)  # word form → rarity
+    # The objective's subject words, each as the stems of one typed word ("SARS-CoV-2" is one)
+    # with its rarity; framing words and the library's common topic are left out.
+    core: tuple[tuple[frozenset[str], float], ...] = ()
+
+    def core_weight(self, stems: frozenset[str] | set[str]) -> float:
+        """The rarity-weighted share of the core words among stems, in [0, 1]."""
+        total = sum(weight for _, weight in self.core)
+        if total <= 0:
+            return 0.0
+        return sum(weight for word, weight in self.core if word <= stems) / total
+
+    def within(self, papers: Sequence[frozenset[str]]) -> _Terms:
+        """These terms with each core word's weight also scaled by its rarity among the papers
+        found: a word nearly all of them hold (such as "COVID-19" in a library about it) is
+        their shared context and tells findings apart less than the subject does."""
+        if not papers:
+            return self
+        n = len(papers)
+        core = tuple(
+            (word, weight * math.log(1 + (n + 1) / (sum(word <= p for p in papers) + 1)))
+            for word, weight in self.core
+        )
+        return replace(self, core=core)
 
     def weight(self, stems: frozenset[str] | set[str]) -> float:
         """Sum of the rarity of the objective and molecule stems among stems."""
@@ -212,6 +311,39 @@ class _Terms:
     def all(self) -> frozenset[str]:
         """Every stem of objective and molecule."""
         return frozenset(self.objective) | frozenset(self.molecule)
+
+    def coverage(self, forms: frozenset[str]) -> float:
+        """The largest rarity-weighted share of one concept's words found among forms."""
+        best = 0.0
+        for concept in self.concepts:
+            total = sum(self.form_rarity.get(f, 0.0) for f in concept)
+            if total > 0:
+                found = sum(self.form_rarity.get(f, 0.0) for f in concept if f in forms)
+                best = max(best, found / total)
+        return best
+
+    def phrase_in(self, form_text: str) -> bool:
+        """Whether a concept of two or more words appears as a phrase (words in order, only
+        stopwords between) in the text's forms, given as " form form … "."""
+        return any(
+            len(concept) > 1 and f" {' '.join(concept)} " in form_text for concept in self.concepts
+        )
+
+
+def concepts(objective: str) -> tuple[tuple[str, ...], ...]:
+    """The objective's phrasings as word forms: the text outside brackets, then each synonym
+    given in brackets ("ovum (oocytes, eggs)" → ovum; oocyte; egg)."""
+    bracketed = re.findall(r"\(([^()]*)\)", objective)
+    outside = re.sub(r"\([^()]*\)", " ", objective)
+    phrasings = [outside] + [
+        part for inside in bracketed for part in re.split(r"[,;/]|\bor\b", inside)
+    ]
+    found = []
+    for phrasing in phrasings:
+        forms = tuple(dict.fromkeys(content_forms(phrasing)))
+        if forms and forms not in found:
+            found.append(forms)
+    return tuple(found)
 
 
 def generate_review(
@@ -253,6 +385,7 @@ def generate_review(
     chosen = shortlist[: ANALYSED[preference]]
 
     clock.start("analyse", 40)
+    terms = terms.within([c.text_stems for c in pool])
     papers = []
     best: dict[str, tuple[float, FactAnchor]] = {}
     for rank, candidate in enumerate(chosen, start=1):
@@ -306,23 +439,44 @@ def _validated(request: ReviewRequest) -> Preference:
 
 
 def _terms(request: ReviewRequest, library: Library) -> _Terms:
-    """Stems of the objective and molecule, a readable word and a rarity for each."""
+    """Stems of the objective and molecule, a readable word and a rarity for each, and the
+    objective's concepts with a rarity for each of their word forms."""
     surface: dict[str, str] = {}
     for word in words(f"{request.objective} {request.molecule}"):
         if word not in STOPWORDS and (len(word) > 1 or word.isdigit()):
             surface.setdefault(stem(word), word)
     size = len(library)
-    rarity = {}
-    for term_stem, word in surface.items():
+    frequency: dict[str, int] = {}
+
+    def rarity_of(word: str) -> float:
         # The Library interface has no document frequencies, but a one-word search counts them
         # (capped: anything that common is simply "common").
-        frequency = len(library.search(word, RARITY_CAP))
-        rarity[term_stem] = math.log(1 + (size - frequency + 0.5) / (frequency + 0.5))
+        if word not in frequency:
+            frequency[word] = len(library.search(word, RARITY_CAP))
+        return math.log(1 + (size - frequency[word] + 0.5) / (frequency[word] + 0.5))
+
+    rarity = {term_stem: rarity_of(word) for term_stem, word in surface.items()}
+    phrasings = concepts(request.objective)
+    form_rarity = {form: rarity_of(form) for concept in phrasings for form in concept}
+    # The core: what the review is about. Words that frame any question ("effects", "outcomes")
+    # are not core; those shared by every paper found count less (_Terms.within).
+    core: list[tuple[frozenset[str], float]] = []
+    for typed in f"{request.objective} {request.molecule}".split():
+        stems = frozenset(s for s in content_stems(typed) if not s.isdigit())
+        weight = max((rarity.get(s, 0.0) for s in stems), default=0.0)
+        known = any(stems == word for word, _ in core)
+        if stems and not known and not stems <= FRAMING_STEMS:
+            core.append((stems, weight))
+    if not core:  # an objective of framing words alone: all of it is the subject
+        core = [(frozenset([s]), rarity.get(s, 0.0)) for s in dict.fromkeys(rarity)]
     return _Terms(
         objective=tuple(dict.fromkeys(content_stems(request.objective))),
         molecule=tuple(content_stems(request.molecule)),
         surface=surface,
         rarity=rarity,
+        concepts=phrasings,
+        form_rarity=form_rarity,
+        core=tuple(core),
     )
 
 
@@ -452,25 +606,26 @@ def _rank(
     terms: _Terms,
     weights: dict[str, float],
 ) -> list[_Candidate]:
-    """Score every candidate and sort best first (ties by PMID)."""
-    years = [c.record.year for c in pool if c.record.year is not None]
-    newest = max(years) if years else None
-    objective = frozenset(terms.objective)
-    objective_weight = sum(terms.rarity.get(s, 0.0) for s in objective)
+    """Score every candidate and sort best first (ties by PMID).
+
+    Relevance comes first: objective similarity is BM25, concept coverage, title and phrase
+    matches; evidence level and recency weigh little enough to order only
+    papers about equally relevant."""
     molecule = " ".join(terms.molecule)
+    base: dict[str, float] = {}
     for candidate in pool:
         _prepare(candidate)
-        record = candidate.record
         bm25 = max((planned[i].weight * s for i, s in candidate.query_scores.items()), default=0.0)
-        coverage = (
-            sum(terms.rarity.get(s, 0.0) for s in objective & candidate.stems) / objective_weight
-            if objective_weight > 0
-            else 0.0
+        base[candidate.record.pmid] = (
+            SIMILARITY_BM25 * bm25
+            + SIMILARITY_COVERAGE * terms.coverage(candidate.forms)
+            + SIMILARITY_TITLE * terms.coverage(candidate.title_forms)
+            + SIMILARITY_PHRASE * float(terms.phrase_in(candidate.form_text))
         )
-        similarity = 0.6 * bm25 + 0.4 * coverage
-        recency = 0.0
-        if newest is not None and record.year is not None:
-            recency = max(0.0, 1.0 - RECENCY_DECAY_PER_YEAR * (newest - record.year))
+    for candidate in pool:
+        record = candidate.record
+        similarity = base[record.pmid]
+        recency = _recency(record.year)
         molecule_score, candidate.molecule_where = _molecule_match(candidate, molecule)
         evidence = candidate.evidence.level.score if candidate.evidence else 0.0
         parts = {
@@ -490,6 +645,14 @@ def _rank(
     return sorted(pool, key=lambda c: (-c.scores.overall, pmid_order(c.record.pmid)))  # type: ignore[union-attr]
 
 
+def _recency(year: int | None) -> float:
+    """1 for a paper of RECENCY_NEWEST or later, falling by RECENCY_DECAY_PER_YEAR a year before
+    it: absolute, so a paper's recency does not depend on the other candidates."""
+    if year is None:
+        return 0.0
+    return max(0.0, 1.0 - RECENCY_DECAY_PER_YEAR * max(0, RECENCY_NEWEST - year))
+
+
 def _prepare(candidate: _Candidate) -> None:
     """Compute the stems and evidence level a candidate is scored on."""
     record = candidate.record
@@ -506,6 +669,15 @@ def _prepare(candidate: _Candidate) -> None:
     candidate.stems = (
         frozenset(title) | frozenset(abstract) | frozenset(keywords) | frozenset(indexing)
     )
+    title_forms = content_forms(record.title)
+    other_forms = content_forms(
+        " ; ".join([record.abstract_text(), *record.keywords])
+        + " ; ".join([m.descriptor for m in record.mesh] + list(record.chemicals))
+    )
+    candidate.text_stems = frozenset(title) | frozenset(abstract)
+    candidate.title_forms = frozenset(title_forms)
+    candidate.forms = candidate.title_forms | frozenset(other_forms)
+    candidate.form_text = f" {' '.join(title_forms)} | {' '.join(other_forms)} "
     candidate.evidence = assess_evidence(record)
 
 
@@ -615,7 +787,9 @@ def _findings(
         if _role(role) not in SUMMARY_KINDS:
             continue
         tokens = words(sentence.text)
-        relevance = terms.weight(set(content_stems(sentence.text)))
+        relevance = terms.core_weight(set(content_stems(sentence.text)))
+        if relevance < FINDING_MIN_COVERAGE:
+            relevance = 0.0
         role_score = role["RESULTS"] + role["CONCLUSIONS"]
         cues = 1.0
         if FIGURE_RE.search(sentence.text):
@@ -753,23 +927,103 @@ def _executive_summary(
     if request.molecule.strip():
         named = sum(1 for p in papers if p.scores.molecule_match > 0)
         lines.append(f"“{request.molecule.strip()}” is named in {named} of them.")
-    # Each paper's best finding on the objective, the strongest first (ties by rank); papers
-    # reporting none add nothing, so there may be fewer findings than papers.
-    ranks = {p.pmid: p.rank for p in papers}
-    ordered = sorted(best.items(), key=lambda item: (-item[1][0], ranks[item[0]]))
-    anchors: list[FactAnchor] = []
-    used: list[frozenset[str]] = []
-    for _, (_, anchor) in ordered:
-        if len(anchors) >= SUMMARY_FINDINGS:
-            break
-        stems = frozenset(content_stems(anchor.quote))
-        if any(len(stems & other) > 0.6 * max(len(stems | other), 1) for other in used):
-            continue  # near-repeat of a finding already quoted
-        used.append(stems)
-        anchors.append(anchor)
+    anchors = _diverse_findings(papers, best)
+    if anchors:
+        lines.append(_what_it_shows(anchors))
+    lines.append(_caveats(papers, best))
     if anchors:
         lines.append("Key findings: " + " ".join(f"{a.quote} [PMID {a.pmid}]" for a in anchors))
     return " ".join(lines), tuple(anchors)
+
+
+def _diverse_findings(
+    papers: list[ReviewedPaper], best: dict[str, tuple[float, FactAnchor]]
+) -> list[FactAnchor]:
+    """Up to SUMMARY_FINDINGS of the papers' best findings, chosen by maximal marginal
+    relevance: each next one is the strongest once its likeness to those already chosen (word
+    overlap) is discounted, so the summary does not repeat itself."""
+    ranks = {p.pmid: p.rank for p in papers}
+    pool = sorted(best.items(), key=lambda item: (-item[1][0], ranks[item[0]]))
+    if not pool:
+        return []
+    top = pool[0][1][0] or 1.0
+    stems = {pmid: frozenset(content_stems(anchor.quote)) for pmid, (_, anchor) in pool}
+    chosen: list[str] = []
+    while pool and len(chosen) < SUMMARY_FINDINGS:
+
+        def marginal(item: tuple[str, tuple[float, FactAnchor]]) -> float:
+            pmid, (score, _) = item
+            likeness = max(
+                (len(stems[pmid] & stems[c]) / max(len(stems[pmid] | stems[c]), 1) for c in chosen),
+                default=0.0,
+            )
+            return MMR_LAMBDA * score / top - (1 - MMR_LAMBDA) * likeness
+
+        pick = max(pool, key=lambda item: (marginal(item), -ranks[item[0]]))
+        pool.remove(pick)
+        chosen.append(pick[0])
+    return [best[pmid][1] for pmid in chosen]
+
+
+def finding_direction(sentence: str) -> str:
+    """What a finding says happened: "no clear difference", "a decrease", "an increase", "a
+    benefit", "an association", "mixed results" (no difference in one respect, a change in
+    another) or "" when it gives no direction. A negated effect is no clear difference:
+    "did not reduce" is not a decrease."""
+    (_, negated), *others = DIRECTION_PATTERNS
+    rest = negated.sub(" ", sentence)
+    found = next((direction for direction, pattern in others if pattern.search(rest)), "")
+    if rest != sentence:
+        return "mixed results" if found else "no clear difference"
+    return found
+
+
+def effect_sizes(sentence: str) -> list[str]:
+    """The effect sizes a finding states, verbatim: ratios with their value, percentages,
+    differences with units, confidence intervals and p-values."""
+    return [m.group(0).strip() for m in EFFECT_SIZE_RE.finditer(sentence)][:MAX_SIZES]
+
+
+def _what_it_shows(anchors: list[FactAnchor]) -> str:
+    """Which way the key findings point, each with its PMID, and the sizes they report."""
+    by_direction: dict[str, list[str]] = {}
+    sizes: list[str] = []
+    for anchor in anchors:
+        direction = finding_direction(anchor.quote)
+        by_direction.setdefault(direction, []).append(anchor.pmid)
+        found = effect_sizes(anchor.quote)
+        if found:
+            sizes.append(f"{', '.join(found)} [PMID {anchor.pmid}]")
+    parts = [
+        f"{len(pmids)} {'report' if len(pmids) > 1 else 'reports'} {direction or 'no direction'}"
+        f" ({', '.join(f'PMID {p}' for p in pmids)})"
+        for direction, pmids in sorted(by_direction.items(), key=lambda item: -len(item[1]))
+    ]
+    text = (
+        f"What the evidence shows for the objective: of {len(anchors)} key "
+        f"{'finding' if len(anchors) == 1 else 'findings'}, {_join(parts)}."
+    )
+    if sizes:
+        text += f" Sizes as reported: {'; '.join(sizes)}."
+    return text
+
+
+def _caveats(papers: list[ReviewedPaper], best: dict[str, tuple[float, FactAnchor]]) -> str:
+    """What to keep in mind when reading the findings."""
+    notes = ["Findings are read from titles and abstracts, not full texts"]
+    silent = len(papers) - len(best)
+    if silent:
+        notes.append(
+            f"{silent} of the {len(papers)} papers report no finding on the objective in their "
+            "abstract"
+        )
+    strong = {META_ANALYSIS.label, SYSTEMATIC_REVIEW.label, RCT.label}
+    if not any(p.evidence_label in strong for p in papers):
+        notes.append("none of the papers is a randomised trial, systematic review or meta-analysis")
+    weak = sum(p.evidence_label in {CASE_REPORT.label, OTHER.label} for p in papers)
+    if weak * 2 > len(papers):
+        notes.append(f"{weak} of the {len(papers)} are case reports or other studies")
+    return "Caveats: " + "; ".join(notes) + "."
 
 
 def _join(items: list[str]) -> str:

@@ -50,6 +50,24 @@ def stem(word: str) -> str:
     return stemmed
 
 
+@lru_cache(maxsize=200_000)
+def word_form(word: str) -> str:
+    """A lower-case word without its plural ending ("studies" → "study", "cells" → "cell"),
+    and nothing more: unlike the stem, "methylation" stays apart from "methyl"."""
+    if len(word) <= 3 or not word.endswith("s") or word.endswith(("ss", "us", "is")):
+        return word
+    if word.endswith("ies") and not word.endswith(("aies", "eies")):
+        return word[:-3] + "y"
+    if word.endswith("es") and word[-3] in "sxz" or word.endswith(("ches", "shes")):
+        return word[:-2]
+    return word[:-1]
+
+
+def content_forms(text: str) -> list[str]:
+    """Word forms (plural folded) of the words that carry meaning, in order."""
+    return [word_form(w) for w in words(text) if w not in STOPWORDS and (len(w) > 1 or w.isdigit())]
+
+
 def content_stems(text: str) -> list[str]:
     """Stems of the words that carry meaning: stopwords and one-letter tokens dropped."""
     return [stem(w) for w in words(text) if w not in STOPWORDS and (len(w) > 1 or w.isdigit())]

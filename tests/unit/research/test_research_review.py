@@ -6,7 +6,10 @@ import pytest
 
 from research import InMemoryLibrary, ReviewRequest, generate_review
 from research.errors import UserFacingError
+from research.records import AbstractSection
+from research.review import concepts, effect_sizes, finding_direction
 from research.schema import load_result
+from research.text import content_forms, word_form
 from tests.unit.research.conftest import make_record
 
 COVID = ReviewRequest("remdesivir treatment outcomes COVID-19")
@@ -173,3 +176,131 @@ def test_duplicates_by_doi_are_removed():
     data = generate_review(ReviewRequest("zinc common cold"), library, Recorder()).to_dict()
     assert [p["pmid"] for p in data["papers"]] == ["11"]
     assert data["diagnostics"]["duplicates_removed"] == 1
+
+
+def abstract(*parts):
+    """Structured abstract sections from (label, text) pairs."""
+    return tuple(AbstractSection(label, label, text) for label, text in parts)
+
+
+def filler(n, topic="hand hygiene in schools"):
+    """n papers on another topic, so that the library has a vocabulary to weigh words by."""
+    return [
+        make_record(
+            pmid=str(800 + i),
+            title=f"Study {i} of {topic}.",
+            abstract=abstract(("RESULTS", f"Outcome {i} of {topic} was measured.")),
+            mesh=(),
+        )
+        for i in range(n)
+    ]
+
+
+def test_word_forms_fold_plurals_but_keep_derivations_apart():
+    assert [word_form(w) for w in ("cells", "studies", "masks", "boxes", "virus", "analysis")] == [
+        "cell", "study", "mask", "box", "virus", "analysis",
+    ]  # fmt: skip
+    assert word_form("methylation") != word_form("methyl")
+    assert content_forms("Differentiation of cells") == ["differentiation", "cell"]
+
+
+def test_concepts_read_synonyms_in_brackets():
+    assert concepts("ovum (oocytes, eggs)") == (("ovum",), ("oocyte",), ("egg",))
+    assert concepts("cromolyn sodium (sodium cromoglycate)") == (
+        ("cromolyn", "sodium"),
+        ("sodium", "cromoglycate"),
+    )
+
+
+def test_a_synonym_in_brackets_finds_papers_using_only_the_synonym():
+    synonym = make_record(
+        pmid="501",
+        title="Sodium cromoglycate in asthma.",
+        abstract=abstract(("RESULTS", "Sodium cromoglycate reduced attacks.")),
+        mesh=(),
+    )
+    library = InMemoryLibrary([synonym, *filler(20)])
+    request = ReviewRequest("cromolyn sodium (sodium cromoglycate)")
+    data = generate_review(request, library, Recorder()).to_dict()
+    assert data["papers"][0]["pmid"] == "501"
+    assert data["papers"][0]["scores"]["objective_similarity"] > 0.5
+
+
+def test_evidence_level_does_not_lift_an_off_topic_trial_above_an_on_topic_paper():
+    on_topic = make_record(
+        pmid="601",
+        title="Zinc lozenges and the duration of the common cold.",
+        abstract=abstract(("RESULTS", "Colds lasted two days less with zinc lozenges.")),
+        publication_types=("Journal Article",),
+        year=1978,
+        mesh=(),
+    )
+    off_topic = make_record(
+        pmid="602",
+        title="A randomised controlled trial of vitamin C in athletes.",
+        abstract=abstract(("RESULTS", "Zinc levels did not change in athletes.")),
+        publication_types=("Randomized Controlled Trial",),
+        year=2024,
+        mesh=(),
+    )
+    library = InMemoryLibrary([on_topic, off_topic, *filler(20)])
+    data = generate_review(ReviewRequest("zinc lozenges common cold"), library, Recorder())
+    assert [p.pmid for p in data.papers][:2] == ["601", "602"]
+
+
+def test_recency_is_absolute_by_year():
+    from research.review import RECENCY_NEWEST, _recency
+
+    assert _recency(RECENCY_NEWEST) == 1.0 and _recency(RECENCY_NEWEST + 3) == 1.0
+    assert _recency(RECENCY_NEWEST - 5) == pytest.approx(0.8)
+    assert _recency(None) == 0.0
+
+
+def test_key_findings_name_the_subject_not_only_the_shared_context():
+    papers = [
+        make_record(
+            pmid=str(700 + i),
+            title=f"Remdesivir in COVID-19: cohort {i}.",
+            abstract=abstract(
+                ("RESULTS", f"COVID-19 cases rose {i + 2}-fold during the study period."),
+                ("CONCLUSIONS", f"Remdesivir shortened recovery by {i + 1} days."),
+            ),
+            mesh=(),
+        )
+        for i in range(4)
+    ]
+    # The library is about COVID-19: the word names the context, remdesivir the subject.
+    library = InMemoryLibrary([*papers, *filler(20, "COVID-19 and hand hygiene in schools")])
+    review = generate_review(COVID, library, Recorder())
+    quotes = [a.quote for a in review.executive_summary_anchors]
+    assert quotes and all(q.startswith("Remdesivir shortened") for q in quotes)
+
+
+@pytest.mark.parametrize(
+    ("sentence", "direction"),
+    [
+        ("Remdesivir did not reduce mortality.", "no clear difference"),
+        ("There was no significant difference in length of stay.", "no clear difference"),
+        ("Mortality was lower with dexamethasone (22.9% vs 25.7%).", "a decrease"),
+        ("Antibody titres increased after the second dose.", "an increase"),
+        ("Smoking was associated with severe disease.", "an association"),
+        ("It sped recovery without a clear effect on survival.", "mixed results"),
+        ("The sample included 40 patients.", ""),
+    ],
+)
+def test_finding_direction(sentence, direction):
+    assert finding_direction(sentence) == direction
+
+
+def test_effect_sizes_are_quoted_whole():
+    assert effect_sizes("Death fell (HR 0.91, 95% CI 0.79-1.05).") == ["HR 0.91, 95% CI 0.79-1.05"]
+    assert effect_sizes("Mortality was 22.9% vs 25.7% (p<0.001).") == ["22.9% vs 25.7%"]
+    assert effect_sizes("Seen in 95% CI terms only.") == []
+
+
+def test_summary_says_what_the_evidence_shows_then_caveats_then_quotes(sample_library):
+    summary = generate_review(COVID, sample_library, Recorder()).executive_summary
+    shows = summary.index("What the evidence shows for the objective")
+    caveats = summary.index("Caveats:")
+    quotes = summary.index("Key findings:")
+    assert shows < caveats < quotes
