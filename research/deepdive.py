@@ -1,43 +1,75 @@
-"""Deep dive into one paper: its scientific model, methods, results and limitations, all quoted."""
+"""Deep dive into one paper: its scientific model, methods, results and limitations, all quoted.
+
+Each part is read from the section that reports it: how the study was done from Methods (then the
+title and undivided text), never from sentences that cite other work or speak of future work;
+results from Results and Conclusions; limitations from the Limitations section, a Discussion
+paragraph on limitations, or sentences that speak the language of limitations. Every quote names
+the section it came from.
+"""
 
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from research.deepdive_rules import (
+    AGE_AFTER_RE,
+    AGE_BEFORE_RE,
+    AUTHOR_STATED,
     BLINDING_CUES,
     CASE_REPORT_LIMITATION,
     CI_RE,
+    CITATION_RE,
     CONTROL_CUES,
     COUNT_RE,
     CROSS_SECTIONAL_LIMITATION,
-    DESIGN_SECTIONS,
-    FOLLOW_UP_RE,
+    EXPLICIT_LIMITATION_RE,
+    FOLLOW_UP_READING,
+    FOLLOW_UP_RES,
     FULL_TEXT_KINDS,
     FULL_TEXT_SOURCES,
+    FUTURE_WORK_RE,
     GENERIC_GROUP_WORDS,
     GROUP_PAREN_RE,
     GROUP_THE_RE,
     INTENTION_TO_TREAT_CUES,
     LARGE_SAMPLE,
     LIMITATION_CUES,
+    LIMITATION_LANGUAGE_RE,
+    LIMITATION_LIST_END_RE,
+    LIMITATION_LIST_RE,
+    LIMITATION_OPENER_RE,
+    LIMITATION_READING,
     MAX_ARMS,
     MAX_KEY_RESULTS,
+    MAX_LIMITATION_LIST,
     MAX_PERCENTAGES,
+    MAX_STATED_LIMITATIONS,
     MENDELIAN_CUE,
+    METHOD_FALLBACK_READING,
+    METHOD_READING,
+    MIN_ROLE_SPLIT,
     MODEL_CUES,
     MULTICENTRE_CUES,
     N_EQUALS_RE,
+    NEGATED_AFTER_RE,
+    NEGATION_BRIDGES,
+    NEGATION_PAIRS,
+    NEGATION_TRIGGERS,
+    NEGATION_WINDOW,
+    NO_CONTROL,
     NOT_RANDOMISED_CUES,
     OBSERVATIONAL_DESIGNS,
     OBSERVATIONAL_LIMITATION,
     OPEN_LABEL,
     OPEN_LABEL_LIMITATION,
+    OTHER_WORK_RE,
     P_VALUE_RE,
     PARAGRAPH_RE,
     PERCENT_RE,
+    PLACE_BEFORE_RE,
     POPULATION_RE,
     PRECLINICAL_LIMITATION,
     PRECLINICAL_MODELS,
@@ -54,8 +86,10 @@ from research.deepdive_rules import (
     SINGLE_CENTRE_CUES,
     SINGLE_CENTRE_LIMITATION,
     SMALL_SAMPLE,
+    STUDY_DESIGN_WORDS,
     SYNTHESIS_CUES,
     TECHNIQUE_RES,
+    THOUSANDS_SEPARATORS,
     TOTAL_RE,
     TRIAL_ID_RE,
 )
@@ -77,10 +111,13 @@ from research.schema import (
 from research.sections import (
     ABSTRACT,
     CATEGORY_SECTIONS,
+    DISCUSSION,
+    INTRODUCTION,
+    LIMITATIONS,
     METHODS,
     SKIPPED_SECTIONS,
     TITLE,
-    abstract_section_name,
+    abstract_part_section,
     detect_sections,
     heading_marks,
 )
@@ -121,9 +158,11 @@ class DeepDiveRequest:
 
 @dataclass(frozen=True)
 class _Document:
-    """The analysed text as sentences, each tagged with its (canonical) section."""
+    """The analysed text as sentences, each tagged with its (canonical) section and numbered
+    with the paragraph it belongs to."""
 
     sentences: tuple[Sentence, ...]
+    paragraphs: tuple[int, ...]
     sections: tuple[str, ...]
     publication_types: frozenset[str]
     mesh: frozenset[str]
@@ -134,6 +173,22 @@ class _Document:
         """Sentences from those sections, or all sentences if none are."""
         chosen = [s for s in self.sentences if s.section in sections]
         return chosen or list(self.sentences)
+
+    def reading(self, sections: Sequence[str]) -> list[Sentence]:
+        """This study's own sentences from those sections, the sections in the order given and
+        text order within each: sentences citing other work or speaking of future work are
+        left out."""
+        rank = {name: i for i, name in enumerate(sections)}
+        chosen = [s for s in self.sentences if s.section in rank and not _elsewhere(s.text)]
+        return sorted(chosen, key=lambda s: rank[s.section])
+
+    def methods_reading(self) -> list[Sentence]:
+        """The sentences telling how the study was done: Methods, then the title and undivided
+        text; a text with no Methods at all is read whole but for its Introduction, Methods-less
+        sections coming last."""
+        if any(s.section == METHODS for s in self.sentences):
+            return self.reading(METHOD_READING)
+        return self.reading(METHOD_FALLBACK_READING)
 
 
 def deep_dive(request: DeepDiveRequest, progress: ProgressCallback) -> DeepDiveResult:
@@ -183,9 +238,10 @@ def _document(request: DeepDiveRequest) -> _Document:
                 "This paper has no abstract in the library; paste its full text to analyse it."
             )
         sentences = split_sentences(record.title, section=TITLE)
+        paragraphs = [0] * len(sentences)
         sections: list[str] = []
-        for part in record.abstract:
-            name = abstract_section_name(part)
+        for number, part in enumerate(record.abstract, start=1):
+            name = abstract_part_section(part)
             pieces = split_sentences(part.text, section=name)
             if name == ABSTRACT and len(pieces) > 1:
                 pieces = _sections_by_role(pieces)
@@ -193,8 +249,10 @@ def _document(request: DeepDiveRequest) -> _Document:
                 if piece.section not in sections:
                     sections.append(piece.section)
             sentences.extend(pieces)
+            paragraphs.extend([number] * len(pieces))
         return _Document(
             sentences=tuple(sentences),
+            paragraphs=tuple(paragraphs),
             sections=tuple(sections),
             publication_types=frozenset(p.lower() for p in record.publication_types),
             mesh=frozenset(m.descriptor.lower() for m in record.mesh),
@@ -207,9 +265,10 @@ def _document(request: DeepDiveRequest) -> _Document:
             "or pick a paper from the library."
         )
     sentences = split_sentences(request.title, section=TITLE) if request.title.strip() else []
-    body, headings = _pasted_sentences(request.text)
+    body, body_paragraphs, headings = _pasted_sentences(request.text)
     return _Document(
         sentences=tuple(sentences + body),
+        paragraphs=(0,) * len(sentences) + body_paragraphs,
         sections=headings,
         publication_types=frozenset(),
         mesh=frozenset(),
@@ -235,9 +294,10 @@ def _full_text_document(request: DeepDiveRequest, source: str) -> _Document:
     record = request.record
     title = record.title if record is not None else request.title
     sentences = split_sentences(title, section=TITLE) if title.strip() else []
-    body, sections = _pasted_sentences(request.text)
+    body, body_paragraphs, sections = _pasted_sentences(request.text)
     return _Document(
         sentences=tuple(sentences + body),
+        paragraphs=(0,) * len(sentences) + body_paragraphs,
         sections=sections,
         publication_types=frozenset(p.lower() for p in record.publication_types)
         if record is not None
@@ -250,8 +310,11 @@ def _full_text_document(request: DeepDiveRequest, source: str) -> _Document:
     )
 
 
-def _pasted_sentences(text: str) -> tuple[list[Sentence], tuple[str, ...]]:
-    """Split pasted text at its headings and paragraphs, then into sentences with offsets."""
+def _pasted_sentences(text: str) -> tuple[list[Sentence], tuple[int, ...], tuple[str, ...]]:
+    """Split pasted text at its headings and paragraphs, then into sentences with offsets; the
+    paragraph number of each sentence; the headings' sections. Text under no heading or under
+    "Abstract" is split into sections by the sentence-role model, as an unlabelled abstract is,
+    when it is long enough for the model to place its sentences."""
     marks = heading_marks(text)
     spans = []
     if not marks or marks[0][0] > 0:
@@ -260,18 +323,26 @@ def _pasted_sentences(text: str) -> tuple[list[Sentence], tuple[str, ...]]:
         body_end = marks[i + 1][0] if i + 1 < len(marks) else len(text)
         spans.append((body_start, body_end, name))
     sentences: list[Sentence] = []
+    paragraphs: list[int] = []
     sections: list[str] = []
+    number = 0
     for start, end, name in spans:
         if name and name not in sections:
             sections.append(name)
         if name in SKIPPED_SECTIONS:
             continue
+        span: list[Sentence] = []
         for paragraph_start, paragraph_end in _paragraphs(text, start, end):
+            number += 1
             for s in split_sentences(text[paragraph_start:paragraph_end], section=name):
-                sentences.append(
+                span.append(
                     Sentence(s.text, s.start + paragraph_start, s.end + paragraph_start, name)
                 )
-    return sentences, tuple(sections)
+                paragraphs.append(number)
+        if name in ("", ABSTRACT) and len(span) >= MIN_ROLE_SPLIT:
+            span = _sections_by_role(span)
+        sentences.extend(span)
+    return sentences, tuple(paragraphs), tuple(sections)
 
 
 def _paragraphs(text: str, start: int, end: int) -> list[tuple[int, int]]:
@@ -285,39 +356,109 @@ def _paragraphs(text: str, start: int, end: int) -> list[tuple[int, int]]:
     return spans
 
 
-def _scientific_model(document: _Document) -> tuple[ScientificModel, tuple[LimitationNote, ...]]:
-    """Design, population, arms, randomisation, blinding and control, with quotes."""
-    design_sentences = document.within(DESIGN_SECTIONS)
-    anchors: list[Anchor] = []
-    design, design_quote = _study_design(document, design_sentences)
-    if design_quote:
-        anchors.append(Anchor("study_design", design_quote))
-    model_type = _model_type(document, list(document.sentences))
-    methods_first = sorted(design_sentences, key=lambda s: s.section != METHODS)
-    population, population_quote = _population(methods_first)
-    if population_quote:
-        anchors.append(Anchor("population", population_quote))
-    sample_size, sample_quote = _sample_size(list(document.sentences))
-    if sample_quote:
-        anchors.append(Anchor("sample_size", sample_quote))
-    arms, arms_quote = _arms(list(document.sentences))
-    if arms_quote:
-        anchors.append(Anchor("arms", arms_quote))
-    randomisation, randomisation_quote = _randomisation(document)
-    if randomisation_quote:
-        anchors.append(Anchor("randomisation", randomisation_quote))
-    blinding, blinding_quote = _blinding(document)
-    if blinding_quote:
-        anchors.append(Anchor("blinding", blinding_quote))
-    control, control_quote = _control(document)
-    if control_quote:
-        anchors.append(Anchor("control_type", control_quote))
-    strengths = _strengths(document, design, blinding, control, sample_size, anchors)
-    quoted_limitations = _design_limitations(
-        document, design, (blinding, blinding_quote), model_type, (sample_size, sample_quote)
+# --- Reading the right sentences ---------------------------------------------------------------
+
+
+def _elsewhere(text: str) -> bool:
+    """Whether the sentence cites other work or speaks of future work."""
+    return bool(
+        CITATION_RE.search(text) or OTHER_WORK_RE.search(text) or FUTURE_WORK_RE.search(text)
     )
-    anchors.extend(Anchor("limitations", quote) for _, quote in quoted_limitations if quote)
-    limitations = tuple(text for text, _ in quoted_limitations)
+
+
+def _negated(text: str, start: int, end: int, *, prefixes: bool = True) -> bool:
+    """Whether text[start:end] is negated, NegEx-style: a trigger ("not", "no", "without",
+    "rather than" …) before it with only bridging words between, within one clause; a "non-"
+    prefix (when prefixes); or "… was not used" after it."""
+    before = text[:start]
+    clause = re.split(r"[,;:()\[\]]|\b(?:but|however|although|whereas|while)\b", before)[-1]
+    if prefixes and re.search(r"\b(?:non|un)-?$", clause, re.IGNORECASE):
+        return True
+    tokens = [t.lower() for t in re.findall(r"[A-Za-z]+", clause)][-NEGATION_WINDOW:]
+    for i in range(len(tokens) - 1, -1, -1):
+        word = tokens[i]
+        if word in NEGATION_TRIGGERS or (i > 0 and (tokens[i - 1], word) in NEGATION_PAIRS):
+            return True
+        if word not in NEGATION_BRIDGES:
+            break
+    return bool(NEGATED_AFTER_RE.match(text[end:]))
+
+
+def _affirmed(text: str, cues: Iterable[str]) -> bool:
+    """Whether any cue occurs in text (case-insensitive) at least once un-negated."""
+    lowered = text.lower()
+    for cue in cues:
+        at = lowered.find(cue.lower())
+        while at != -1:
+            if not _negated(lowered, at, at + len(cue)):
+                return True
+            at = lowered.find(cue.lower(), at + 1)
+    return False
+
+
+def _denied(text: str, cues: Iterable[str]) -> bool:
+    """Whether some cue occurs in text only negated ("not placebo controlled")."""
+    lowered = text.lower()
+    return any(cue.lower() in lowered for cue in cues) and not _affirmed(text, cues)
+
+
+def _anchor(field: str, sentence: Sentence | None) -> list[Anchor]:
+    """The anchor of a field read from the sentence, if there is one."""
+    return [Anchor(field, sentence.text, sentence.section)] if sentence is not None else []
+
+
+def _decimal(text: str) -> float:
+    """A decimal written with a point, a mid-dot or a comma, and maybe a typographic minus."""
+    return float(text.replace("·", ".").replace(",", ".").replace("−", "-"))
+
+
+def _decimal_text(text: str) -> str:
+    """A decimal as written, with a point for its decimal mark."""
+    return text.replace("·", ".").replace(",", ".").replace("−", "-")
+
+
+def _number(text: str) -> int:
+    """A whole number written with optional thousands separators (commas or spaces)."""
+    return int(text.translate({ord(c): None for c in THOUSANDS_SEPARATORS}))
+
+
+# --- Scientific model --------------------------------------------------------------------------
+
+
+def _scientific_model(document: _Document) -> tuple[ScientificModel, tuple[LimitationNote, ...]]:
+    """Design, population, arms, randomisation, blinding and control, with quotes, read from
+    Methods (then the title and undivided text)."""
+    reading = document.methods_reading()
+    anchors: list[Anchor] = []
+    design, design_sentence = _study_design(document, reading)
+    anchors += _anchor("study_design", design_sentence)
+    model_type = _model_type(document, list(document.sentences))
+    population, population_sentence = _population(reading)
+    anchors += _anchor("population", population_sentence)
+    sample_size, sample_sentence = _sample_size(reading)
+    anchors += _anchor("sample_size", sample_sentence)
+    arms, arms_sentence = _arms(reading)
+    anchors += _anchor("arms", arms_sentence)
+    randomisation, randomisation_sentence = _randomisation(reading)
+    anchors += _anchor("randomisation", randomisation_sentence)
+    blinding, blinding_sentence = _blinding(reading)
+    anchors += _anchor("blinding", blinding_sentence)
+    control, control_sentence = _control(reading)
+    anchors += _anchor("control_type", control_sentence)
+    strengths = _strengths(
+        document,
+        design,
+        (blinding, blinding_sentence),
+        (control, control_sentence),
+        (sample_size, sample_sentence),
+        (randomisation_sentence if design == "randomised controlled trial" else None),
+        anchors,
+    )
+    quoted = _design_limitations(
+        document, design, (blinding, blinding_sentence), model_type, (sample_size, sample_sentence)
+    )
+    for _, sentence in quoted:
+        anchors += _anchor("limitations", sentence)
     model = ScientificModel(
         study_design=design,
         model_type=model_type,
@@ -328,10 +469,14 @@ def _scientific_model(document: _Document) -> tuple[ScientificModel, tuple[Limit
         blinding=blinding,
         control_type=control,
         strengths=strengths,
-        limitations=limitations,
+        limitations=tuple(text for text, _ in quoted),
         anchors=tuple(anchors),
     )
-    return model, tuple(LimitationNote(text, quote) for text, quote in quoted_limitations if quote)
+    return model, tuple(
+        LimitationNote(text, sentence.text, sentence.section)
+        for text, sentence in quoted
+        if sentence is not None
+    )
 
 
 def _first(
@@ -345,19 +490,40 @@ def _first(
     return None
 
 
-def _study_design(document: _Document, sentences: list[Sentence]) -> tuple[str, str]:
-    """The study design and the sentence that shows it ("" when read from indexing only)."""
-    title = next((s.text for s in sentences if s.section == TITLE), "")
+def _study_design(document: _Document, reading: list[Sentence]) -> tuple[str, Sentence | None]:
+    """The study design and the sentence that shows it (None when read from indexing only).
+    Sentences that deny a design ("rather than a randomised trial") are not offered."""
+    title = next((s.text for s in document.sentences if s.section == TITLE), "")
+    offered = [s for s in reading if not _denies_design(s.text)]
     assessment = classify_design(
         publication_types=document.publication_types,
         mesh=document.mesh,
         title=title,
-        sentences=sentences,
+        sentences=offered,
     )
     name = assessment.design.name
     if name == "cohort study":
-        name = _cohort_kind(" ".join(s.text.lower() for s in sentences))
-    return name, assessment.quote
+        name = _cohort_kind(" ".join(s.text.lower() for s in offered))
+    quote = assessment.quote
+    sentence = next((s for s in offered if s.text == quote), None)
+    if sentence is None and quote:
+        sentence = next((s for s in document.sentences if s.text == quote), None)
+        if sentence is None and quote == title.strip():
+            sentence = Sentence(quote, 0, len(quote), TITLE)
+    return name, sentence
+
+
+def _denies_design(text: str) -> bool:
+    """Whether a word naming a design is negated in the sentence (a "non-randomised" design
+    is a design, so prefixes do not count)."""
+    lowered = text.lower()
+    for word in STUDY_DESIGN_WORDS:
+        at = lowered.find(word)
+        while at != -1:
+            if _negated(lowered, at, at + len(word), prefixes=False):
+                return True
+            at = lowered.find(word, at + 1)
+    return False
 
 
 def _cohort_kind(text: str) -> str:
@@ -384,59 +550,60 @@ def _model_type(document: _Document, sentences: list[Sentence]) -> str:
     return " and ".join(found) if found else "not determined"
 
 
-def _population(sentences: list[Sentence]) -> tuple[str, str]:
+def _population(sentences: list[Sentence]) -> tuple[str, Sentence | None]:
     """The study population phrase, preferring one with a qualifier ("patients with …")."""
-    fallback: tuple[str, str] | None = None
+    fallback: tuple[str, Sentence] | None = None
     for sentence in sentences:
         for match in POPULATION_RE.finditer(sentence.text):
             phrase = " ".join(match.group(0).split()).rstrip(" ,")
             if len(phrase.split()) > 2:
-                return phrase, sentence.text
-            fallback = fallback or (phrase, sentence.text)
-    return fallback or ("not reported", "")
+                return phrase, sentence
+            fallback = fallback or (phrase, sentence)
+    return fallback or ("not reported", None)
 
 
-def _number(text: str) -> int:
-    """An integer written with optional thousands separators."""
-    return int(text.replace(",", ""))
+def _sample_size(sentences: list[Sentence]) -> tuple[int | None, Sentence | None]:
+    """Total number studied, from Methods if they give it, else from the rest of the reading:
+    "a total of N", else the largest head count or n = N (the total, not one arm's)."""
+    methods = [s for s in sentences if s.section == METHODS]
+    others = [s for s in sentences if s.section != METHODS]
+    for group in (methods, others):
+        found = _first(group, TOTAL_RE)
+        if found:
+            return _number(found[0].group(1)), found[1]
+        best: tuple[int, Sentence] | None = None
+        for sentence in group:
+            for pattern in (COUNT_RE, N_EQUALS_RE):
+                for match in pattern.finditer(sentence.text):
+                    value = _number(match.group(1))
+                    if 1800 <= value <= 2100 and pattern is COUNT_RE:
+                        continue  # a year, not a head count
+                    if best is None or value > best[0]:
+                        best = (value, sentence)
+        if best is not None:
+            return best
+    return None, None
 
 
-def _sample_size(sentences: list[Sentence]) -> tuple[int | None, str]:
-    """Total number studied: "a total of N", else the largest head count or n = N."""
-    found = _first(sentences, TOTAL_RE)
-    if found:
-        return _number(found[0].group(1)), found[1].text
-    best: tuple[int, str] | None = None
-    for sentence in sentences:
-        for pattern in (COUNT_RE, N_EQUALS_RE):
-            for match in pattern.finditer(sentence.text):
-                value = _number(match.group(1))
-                if 1800 <= value <= 2100 and pattern is COUNT_RE:
-                    continue  # a year, not a head count
-                if best is None or value > best[0]:
-                    best = (value, sentence.text)
-    return best if best else (None, "")
-
-
-def _arms(sentences: list[Sentence]) -> tuple[tuple[str, ...], str]:
+def _arms(sentences: list[Sentence]) -> tuple[tuple[str, ...], Sentence | None]:
     """Names of the study groups, from "(X group)" and repeated "the X group"."""
     arms: dict[str, str] = {}
-    quote = ""
+    quote: Sentence | None = None
     for sentence in sentences:
         for match in GROUP_PAREN_RE.finditer(sentence.text):
             name = match.group(1).strip()
             if name.lower() not in arms and name.split()[0].lower() not in GENERIC_GROUP_WORDS:
                 arms[name.lower()] = name
-                quote = quote or sentence.text
+                quote = quote or sentence
     counts: dict[str, int] = {}
-    first_quote: dict[str, str] = {}
+    first_quote: dict[str, Sentence] = {}
     for sentence in sentences:
         for match in GROUP_THE_RE.finditer(sentence.text):
             name = match.group(1).strip()
             if name.split()[0].lower() in GENERIC_GROUP_WORDS:
                 continue
             counts[name.lower()] = counts.get(name.lower(), 0) + 1
-            first_quote.setdefault(name.lower(), sentence.text)
+            first_quote.setdefault(name.lower(), sentence)
             arms_name = arms.get(name.lower())
             if arms_name is None and counts[name.lower()] == 2:
                 arms[name.lower()] = name
@@ -444,105 +611,103 @@ def _arms(sentences: list[Sentence]) -> tuple[tuple[str, ...], str]:
     return tuple(list(arms.values())[:MAX_ARMS]), quote
 
 
-def _randomisation(document: _Document) -> tuple[str, str]:
-    """Whether and how participants were randomised, details gathered from every mention."""
-    quote = ""
+def _randomisation(sentences: list[Sentence]) -> tuple[str, Sentence | None]:
+    """Whether and how participants were randomised, details gathered from every mention; a
+    negated mention ("were not randomly assigned") says they were not."""
+    quote: Sentence | None = None
     details: list[str] = []
-    for sentence in document.sentences:
+    for sentence in sentences:
         text = sentence.text.lower()
         if MENDELIAN_CUE in text:
             continue
-        if any(cue in text for cue in NOT_RANDOMISED_CUES):
-            return "not randomised", sentence.text
-        if not any(cue in text for cue in RANDOMISED_CUES):
+        if any(cue in text for cue in NOT_RANDOMISED_CUES) or _denied(text, RANDOMISED_CUES):
+            return "not randomised", sentence
+        if not _affirmed(text, RANDOMISED_CUES):
             continue
-        quote = quote or sentence.text
+        quote = quote or sentence
         for cue, detail in RANDOMISATION_DETAILS:
             if cue in text and detail not in details:
                 details.append(detail)
         ratio = RATIO_RE.search(sentence.text)
         if ratio and not any(d.endswith("allocation") for d in details):
             details.append(f"{ratio.group(0)} allocation")
-    if not quote:
-        return "not reported", ""
+    if quote is None:
+        return "not reported", None
     return "randomised" + (f" ({', '.join(details)})" if details else ""), quote
 
 
-def _blinding(document: _Document) -> tuple[str, str]:
-    """The level of blinding the text reports."""
+def _blinding(sentences: list[Sentence]) -> tuple[str, Sentence | None]:
+    """The level of blinding the text reports; a negated blinding cue is not blinding."""
     for label, cues in BLINDING_CUES:
-        for sentence in document.sentences:
-            text = sentence.text.lower()
-            if any(c in text for c in cues):
-                return label, sentence.text
-    return "not reported", ""
+        for sentence in sentences:
+            found = (
+                any(c in sentence.text.lower() for c in cues)
+                if label == OPEN_LABEL
+                else _affirmed(sentence.text, cues)
+            )
+            if found:
+                return label, sentence
+    return "not reported", None
 
 
-def _control(document: _Document) -> tuple[str, str]:
-    """What the intervention was compared with."""
+def _control(sentences: list[Sentence]) -> tuple[str, Sentence | None]:
+    """What the intervention was compared with; "not placebo controlled" or "no control group"
+    says there was no such control."""
     for label, cues in CONTROL_CUES:
-        for sentence in document.sentences:
-            text = sentence.text.lower()
-            if any(c in text for c in cues):
-                return label, sentence.text
-    return "none reported", ""
+        for sentence in sentences:
+            if _affirmed(sentence.text, cues):
+                return label, sentence
+    for sentence in sentences:
+        if _denied(sentence.text, ("control group", "controls", "placebo")):
+            return NO_CONTROL, sentence
+    return "none reported", None
 
 
 def _strengths(
     document: _Document,
     design: str,
-    blinding: str,
-    control: str,
-    sample_size: int | None,
+    blinding: tuple[str, Sentence | None],
+    control: tuple[str, Sentence | None],
+    sample_size: tuple[int | None, Sentence | None],
+    randomised: Sentence | None,
     anchors: list[Anchor],
 ) -> tuple[str, ...]:
-    """Design features that make the findings more trustworthy."""
+    """Design features that make the findings more trustworthy, each read from this study's
+    own sentences (never the Introduction)."""
     strengths = []
 
-    def add(text: str, quote: str) -> None:
+    def add(text: str, sentence: Sentence | None) -> None:
         strengths.append(text)
-        if quote:
-            anchors.append(Anchor("strengths", quote))
+        anchors.extend(_anchor("strengths", sentence))
 
-    sentences = list(document.sentences)
+    own = document.methods_reading()
     if design in ("meta-analysis", "systematic review"):
-        add(
-            "Synthesises the evidence of several studies",
-            _quote_for(sentences, SYNTHESIS_CUES),
-        )
+        add("Synthesises the evidence of several studies", _sentence_for(own, SYNTHESIS_CUES))
     if design == "randomised controlled trial":
-        add(
-            "Randomised: groups comparable, confounding limited",
-            _quote_for(sentences, RANDOMISED_CUES),
-        )
-    if blinding in ("double-blind", "triple-blind"):
-        add(
-            f"{blinding.capitalize()}: limits performance and detection bias",
-            _quote_for(sentences, (blinding[:6],)),
-        )
-    if control == "placebo":
-        add("Placebo-controlled", _quote_for(sentences, ("placebo",)))
-    if sample_size is not None and sample_size >= LARGE_SAMPLE:
-        add(
-            f"Large sample (n = {sample_size:,})",
-            _quote_for(sentences, (f"{sample_size}", f"{sample_size:,}")),
-        )
-    quote = _quote_for(sentences, MULTICENTRE_CUES)
-    if quote:
-        add("Multicentre: results less tied to one site", quote)
-    registration = _first(sentences, TRIAL_ID_RE)
+        add("Randomised: groups comparable, confounding limited", randomised)
+    level, blinding_sentence = blinding
+    if level in ("double-blind", "triple-blind"):
+        add(f"{level.capitalize()}: limits performance and detection bias", blinding_sentence)
+    kind, control_sentence = control
+    if kind == "placebo":
+        add("Placebo-controlled", control_sentence)
+    size, size_sentence = sample_size
+    if size is not None and size >= LARGE_SAMPLE:
+        add(f"Large sample (n = {size:,})", size_sentence)
+    sentence = _sentence_for(own, MULTICENTRE_CUES)
+    if sentence is not None:
+        add("Multicentre: results less tied to one site", sentence)
+    every = [s for s in document.sentences if s.section != INTRODUCTION]
+    registration = _first(every, TRIAL_ID_RE)
     if registration:
-        add(f"Registered trial ({registration[0].group(1)})", registration[1].text)
-    quote = _quote_for(sentences, INTENTION_TO_TREAT_CUES)
-    if quote:
-        add("Intention-to-treat analysis", quote)
-    if "prospective" in design or (
-        design != "retrospective cohort study" and _quote_for(sentences, PROSPECTIVE_CUES)
-    ):
-        quote = _quote_for(sentences, PROSPECTIVE_CUES)
-        if quote:
-            add("Prospective data collection", quote)
-    follow_up = _long_follow_up(sentences)
+        add(f"Registered trial ({registration[0].group(1)})", registration[1])
+    sentence = _sentence_for(own, INTENTION_TO_TREAT_CUES)
+    if sentence is not None:
+        add("Intention-to-treat analysis", sentence)
+    prospective = _sentence_for(own, PROSPECTIVE_CUES)
+    if prospective is not None and design != "retrospective cohort study":
+        add("Prospective data collection", prospective)
+    follow_up = _long_follow_up(document.reading(FOLLOW_UP_READING))
     if follow_up:
         add(f"Long follow-up ({follow_up[0]})", follow_up[1])
     return tuple(dict.fromkeys(strengths))
@@ -551,137 +716,143 @@ def _strengths(
 def _design_limitations(
     document: _Document,
     design: str,
-    blinding: tuple[str, str],
+    blinding: tuple[str, Sentence | None],
     model_type: str,
-    sample_size: tuple[int | None, str],
-) -> tuple[tuple[str, str], ...]:
-    """Design features that weaken the findings, each with the sentence it is read from ("" when
-    it follows from the design alone)."""
-    limitations: dict[str, str] = {}
-    sentences = list(document.sentences)
-    size, size_quote = sample_size
+    sample_size: tuple[int | None, Sentence | None],
+) -> tuple[tuple[str, Sentence | None], ...]:
+    """Design features that weaken the findings, each with the sentence it is read from (None
+    when it follows from the design alone)."""
+    limitations: dict[str, Sentence | None] = {}
+    own = document.methods_reading()
+    size, size_sentence = sample_size
     if size is not None and size < SMALL_SAMPLE:
-        limitations[f"Small sample (n = {size})"] = size_quote
-    quote = _quote_for(sentences, RETROSPECTIVE_CUES)
-    if "retrospective" in design or quote:
-        limitations[RETROSPECTIVE_LIMITATION] = quote
+        limitations[f"Small sample (n = {size})"] = size_sentence
+    sentence = _sentence_for(own, RETROSPECTIVE_CUES)
+    if "retrospective" in design or sentence is not None:
+        limitations[RETROSPECTIVE_LIMITATION] = sentence
     if design in OBSERVATIONAL_DESIGNS:
-        limitations[OBSERVATIONAL_LIMITATION] = ""
+        limitations[OBSERVATIONAL_LIMITATION] = None
     if design == "cross-sectional study":
-        limitations[CROSS_SECTIONAL_LIMITATION] = ""
+        limitations[CROSS_SECTIONAL_LIMITATION] = None
     if design == "case report":
-        limitations[CASE_REPORT_LIMITATION] = ""
-    level, blinding_quote = blinding
+        limitations[CASE_REPORT_LIMITATION] = None
+    level, blinding_sentence = blinding
     if level == OPEN_LABEL:
-        limitations[OPEN_LABEL_LIMITATION] = blinding_quote
-    quote = _quote_for(sentences, SINGLE_CENTRE_CUES)
-    if quote:
-        limitations[SINGLE_CENTRE_LIMITATION] = quote
+        limitations[OPEN_LABEL_LIMITATION] = blinding_sentence
+    sentence = _sentence_for(own, SINGLE_CENTRE_CUES)
+    if sentence is not None:
+        limitations[SINGLE_CENTRE_LIMITATION] = sentence
     if model_type in PRECLINICAL_MODELS:
-        limitations[PRECLINICAL_LIMITATION] = ""
+        limitations[PRECLINICAL_LIMITATION] = None
     return tuple(limitations.items())
 
 
-def _quote_for(sentences: list[Sentence], cues: tuple[str, ...]) -> str:
-    """The first sentence containing any cue (case-insensitive), or ""."""
-    for sentence in sentences:
-        text = sentence.text.lower()
-        if any(c.lower() in text for c in cues):
-            return sentence.text
-    return ""
+def _sentence_for(sentences: list[Sentence], cues: tuple[str, ...]) -> Sentence | None:
+    """The first sentence where a cue occurs un-negated (case-insensitive), or None."""
+    return next((s for s in sentences if _affirmed(s.text, cues)), None)
 
 
-def _long_follow_up(sentences: list[Sentence]) -> tuple[str, str] | None:
-    """A follow-up or study length of at least a year, with its sentence."""
+def _long_follow_up(sentences: list[Sentence]) -> tuple[str, Sentence] | None:
+    """A follow-up or study length of at least a year, with its sentence; an age ("aged 75
+    years", "75-year-old") is never one."""
     for sentence in sentences:
-        for match in FOLLOW_UP_RE.finditer(sentence.text):
-            amount, unit = int(match.group(1)), match.group(2).lower()
-            weeks = amount * {"week": 1, "month": 4.35, "year": 52}[unit]
-            if weeks >= 52 and amount < 200:
-                return f"{amount} {unit}{'s' if amount > 1 else ''}", sentence.text
+        text = sentence.text
+        for pattern in FOLLOW_UP_RES:
+            for match in pattern.finditer(text):
+                amount_start, unit_end = match.start(1), match.end(2)
+                if AGE_BEFORE_RE.search(text[:amount_start]) or AGE_AFTER_RE.match(
+                    text[unit_end + (1 if text[unit_end : unit_end + 1] == "s" else 0) :]
+                ):
+                    continue
+                amount, unit = _decimal(match.group(1)), match.group(2).lower()
+                weeks = amount * {"week": 1, "month": 4.35, "year": 52}[unit]
+                if weeks >= 52 and amount < 200:
+                    return f"{amount:g} {unit}{'s' if amount != 1 else ''}", sentence
     return None
 
 
+# --- Methods and results -----------------------------------------------------------------------
+
+
 def _methods(document: _Document) -> tuple[ExperimentalMethod, ...]:
-    """Techniques named in the text, in order of first mention."""
-    found: list[tuple[int, int, ExperimentalMethod]] = []
+    """Techniques named in Methods (then the title and undivided text), in reading order."""
+    found: list[ExperimentalMethod] = []
     seen: set[str] = set()
-    for position, sentence in enumerate(document.sentences):
-        for order, (name, category, pattern) in enumerate(TECHNIQUE_RES):
-            if name in seen or not pattern.search(sentence.text):
+    for sentence in document.methods_reading():
+        for name, category, pattern in TECHNIQUE_RES:
+            if name in seen or not _names_technique(pattern, sentence.text):
                 continue
             seen.add(name)
-            found.append((position, order, ExperimentalMethod(name, category, sentence.text)))
-    return tuple(method for _, _, method in sorted(found, key=lambda item: item[:2]))
+            found.append(ExperimentalMethod(name, category, sentence.text, sentence.section))
+    return tuple(found)
+
+
+def _names_technique(pattern: re.Pattern[str], text: str) -> bool:
+    """Whether the text names the technique: an acronym right after "Town, " is a place."""
+    for match in pattern.finditer(text):
+        word = match.group(0)
+        if word.isupper() and len(word) <= 3 and PLACE_BEFORE_RE.search(text[: match.start()]):
+            continue
+        return True
+    return False
 
 
 def _key_results(document: _Document) -> tuple[KeyResult, ...]:
     """Numbers reported as results, each with its sentence and what it suggests."""
     results: list[tuple[int, int, KeyResult]] = []
     percentages = 0
-    for sentence in document.within(RESULT_SECTIONS):
-        text = sentence.text
+    for order, sentence in enumerate(document.within(RESULT_SECTIONS)):
+        text, section = sentence.text, sentence.section
+        found: list[tuple[int, str, str, str]] = []  # (position, kind, value, direction)
         for match in P_VALUE_RE.finditer(text):
-            results.append((sentence.start, match.start(), _p_value(match, text)))
+            value = " ".join(match.group(0).split())
+            found.append((match.start(), "p_value", value, _p_direction(match)))
         for match in CI_RE.finditer(text):
-            results.append((sentence.start, match.start(), _interval(match, text)))
+            found.append((match.start(), "confidence_interval", *_interval(match, text)))
         for kind, pattern in RATIO_PATTERNS:
             for match in pattern.finditer(text):
-                value = RATIO_VALUE_RE.match(text, match.end())
-                if value:
-                    number = float(value.group(1))
-                    results.append(
-                        (sentence.start, match.start(),
-                         KeyResult(kind, value.group(1), _ratio_direction(kind, number), text))
-                    )  # fmt: skip
+                ratio = RATIO_VALUE_RE.match(text, match.end())
+                if ratio:
+                    direction = _ratio_direction(kind, _decimal(ratio.group(1)))
+                    found.append((match.start(), kind, _decimal_text(ratio.group(1)), direction))
         for pattern in (TOTAL_RE, N_EQUALS_RE):
             for match in pattern.finditer(text):
-                results.append(
-                    (
-                        sentence.start,
-                        match.start(),
-                        KeyResult("sample_size", str(_number(match.group(1))), "", text),
-                    )
-                )
+                found.append((match.start(), "sample_size", str(_number(match.group(1))), ""))
         for match in PERCENT_RE.finditer(text):
             if percentages >= MAX_PERCENTAGES:
                 break
             percentages += 1
-            results.append(
-                (
-                    sentence.start,
-                    match.start(),
-                    KeyResult("percentage", f"{match.group(1)}%", "", text),
-                )
-            )
+            percent = f"{_decimal_text(match.group(1))}%"
+            found.append((match.start(), "percentage", percent, ""))
+        results += [
+            (order, at, KeyResult(kind, value, direction, text, section))
+            for at, kind, value, direction in found
+        ]
     results.sort(key=lambda item: item[:2])
     unique = list(dict.fromkeys(result for _, _, result in results))
     return tuple(unique[:MAX_KEY_RESULTS])
 
 
-def _p_value(match: re.Match[str], text: str) -> KeyResult:
-    """A p-value and whether it is significant at 0.05."""
+def _p_direction(match: re.Match[str]) -> str:
+    """Whether a p-value is significant at 0.05."""
     operator, number, exponent = match.group(1), match.group(2), match.group(3)
-    value = float(number) * (10 ** -int(exponent) if exponent else 1)
+    value = _decimal(number) * (10 ** -int(exponent) if exponent else 1)
     if operator in ("<", "≤", "<="):
-        direction = "significant" if value <= 0.05 else "not significant"
-    elif operator in (">", "≥", ">="):
-        direction = "not significant" if value >= 0.05 else "significant"
-    else:
-        direction = "significant" if value < 0.05 else "not significant"
-    return KeyResult("p_value", " ".join(match.group(0).split()), direction, text)
+        return "significant" if value <= 0.05 else "not significant"
+    if operator in (">", "≥", ">="):
+        return "not significant" if value >= 0.05 else "significant"
+    return "significant" if value < 0.05 else "not significant"
 
 
-def _interval(match: re.Match[str], text: str) -> KeyResult:
+def _interval(match: re.Match[str], text: str) -> tuple[str, str]:
     """A confidence interval and whether it excludes no effect (1 for ratios, else 0)."""
-    level, low, high = match.group(1), float(match.group(2)), float(match.group(3))
+    level, low, high = match.group(1), _decimal(match.group(2)), _decimal(match.group(3))
     context = text[max(0, match.start() - 80) : match.start()]
     null = 1.0 if RATIO_CONTEXT_RE.search(context) else 0.0
     excludes = (low > null and high > null) or (low < null and high < null)
     direction = f"excludes no effect ({null:g})" if excludes else f"includes no effect ({null:g})"
-    return KeyResult(
-        "confidence_interval", f"{level}% CI {match.group(2)} to {match.group(3)}", direction, text
-    )
+    value = f"{level}% CI {_decimal_text(match.group(2))} to {_decimal_text(match.group(3))}"
+    return value, direction
 
 
 def _ratio_direction(kind: str, value: float) -> str:
@@ -694,23 +865,91 @@ def _ratio_direction(kind: str, value: float) -> str:
     return "no difference"
 
 
+# --- Limitations -------------------------------------------------------------------------------
+
+
 def _limitation_notes(
     document: _Document, design_limitations: tuple[LimitationNote, ...]
 ) -> tuple[LimitationNote, ...]:
-    """Limitations and possible biases the text states, then those of the design read from a
-    sentence, each with the sentence whose cue fired."""
+    """Limitations the authors state, then those of the design read from a sentence, each
+    with its sentence and section."""
     notes: list[LimitationNote] = []
     seen: set[str] = set()
-    for sentence in document.sentences:
-        for label, pattern in LIMITATION_CUES:
-            if label not in seen and pattern.search(sentence.text):
-                seen.add(label)
-                notes.append(LimitationNote(label, sentence.text))
+    for sentence in _stated_limitations(document):
+        for label in _limitation_labels(sentence.text, seen):
+            if len(notes) < MAX_STATED_LIMITATIONS:
+                notes.append(LimitationNote(label, sentence.text, sentence.section))
     for note in design_limitations:
         if note.text not in seen:
             seen.add(note.text)
             notes.append(note)
     return tuple(notes)
+
+
+def _stated_limitations(document: _Document) -> list[Sentence]:
+    """The sentences stating a limitation: all of the Limitations section, a Discussion
+    paragraph's list of limitations from the sentence that opens it, and sentences of Results,
+    Conclusions, Discussion or undivided text that speak the language of limitations."""
+    stated: list[Sentence] = []
+    listing: tuple[int, int] | None = None  # (paragraph, sentences listed so far)
+    for sentence, paragraph in zip(document.sentences, document.paragraphs, strict=True):
+        text = sentence.text
+        if listing is not None and listing[0] != paragraph:
+            listing = None
+        if sentence.section == LIMITATIONS:
+            stated.append(sentence)
+        elif CITATION_RE.search(text) or sentence.section not in LIMITATION_READING:
+            continue
+        elif _speaks_of_limitation(text, explicit_only=sentence.section == METHODS):
+            stated.append(sentence)
+            if sentence.section == DISCUSSION and LIMITATION_OPENER_RE.search(text):
+                listing = (paragraph, 0)
+        elif (
+            listing is not None
+            and listing[1] < MAX_LIMITATION_LIST
+            and not LIMITATION_LIST_END_RE.search(text)
+            and (LIMITATION_LIST_RE.match(text) or listing[1] == 0)
+        ):
+            stated.append(sentence)
+            listing = (paragraph, listing[1] + 1)
+        else:
+            listing = None
+    return stated
+
+
+def _speaks_of_limitation(text: str, *, explicit_only: bool = False) -> bool:
+    """Whether the sentence uses the language of limitations, un-negated ("no publication bias
+    was found" states none); explicit_only asks for a limitation named as such ("our study is
+    limited by"), as a Methods sentence must."""
+    pattern = EXPLICIT_LIMITATION_RE if explicit_only else LIMITATION_LANGUAGE_RE
+    return any(
+        not _negated(text, m.start(), m.end(), prefixes=False) for m in pattern.finditer(text)
+    )
+
+
+def _limitation_labels(text: str, seen: set[str]) -> list[str]:
+    """The kinds of limitation a stating sentence names that are not named yet (each kind once);
+    an author-stated limitation when it says "limitation" outright or names no kind."""
+    labels: list[str] = []
+    named = False
+    explicit = False
+    for label, pattern in LIMITATION_CUES:
+        match = pattern.search(text)
+        if match is None or _negated(text, match.start(), match.end(), prefixes=False):
+            continue
+        if label == AUTHOR_STATED:
+            explicit = True
+            continue
+        named = True
+        if label not in seen:
+            seen.add(label)
+            labels.append(label)
+    if explicit or not named:
+        labels.insert(0, AUTHOR_STATED)
+    return labels
+
+
+# --- Relevance ---------------------------------------------------------------------------------
 
 
 def _relevance(objective: str, document: _Document, model: ScientificModel) -> str:

@@ -18,6 +18,8 @@ Versions:
      lack each paper's `from_project`.
   2. `schema_version: 2` on every result; review `source`, `synthesis` and per-paper
      `from_project` are part of the result instead of keys added after serialisation.
+     Deep-dive quotes (anchors, methods, key results, limitations) later gained the `section`
+     they were read from; results stored before it load with `section` "" (not recorded).
 
 Unknown keys are refused: a result with a key the schema does not know was written by a producer
 the schema does not describe, which is a bug to find, not data to drop quietly.
@@ -176,10 +178,12 @@ class ReviewResult(StoredResult):
 
 @dataclass(frozen=True, config=_STRICT)
 class Anchor:
-    """A verbatim quote backing one field of the scientific model."""
+    """A verbatim quote backing one field of the scientific model, and the section it is from."""
 
     field: str
     quote: str
+    # The section the quote was read from (Title, Methods, Results …); "" when not known.
+    section: str = ""
 
 
 @dataclass(frozen=True, config=_STRICT)
@@ -206,6 +210,7 @@ class ExperimentalMethod:
     technique: str
     category: str
     quote: str
+    section: str = ""
 
 
 @dataclass(frozen=True, config=_STRICT)
@@ -216,14 +221,17 @@ class KeyResult:
     value: str
     direction: str
     quote: str
+    section: str = ""
 
 
 @dataclass(frozen=True, config=_STRICT)
 class LimitationNote:
-    """A limitation or possible bias, with the sentence it is read from."""
+    """A limitation or possible bias, with the sentence it is read from and that sentence's
+    section ("" when it follows from the design alone)."""
 
     text: str
     quote: str
+    section: str = ""
 
 
 @dataclass(frozen=True, config=_STRICT)

@@ -152,3 +152,11 @@ def heading_marks(text: str) -> list[tuple[int, int, str]]:
 def detect_sections(text: str) -> tuple[str, ...]:
     """Names of the sections whose headings appear in text, in order of appearance."""
     return tuple(dict.fromkeys(name for _, _, name in heading_marks(text)))
+
+
+def abstract_part_section(section: AbstractSection) -> str:
+    """The section name of an abstract part, reading a part labelled as the study's limitations
+    ("LIMITATIONS", "Study limitations") as the Limitations section whatever its category."""
+    if section.label and heading_section(section.label, default="") == LIMITATIONS:
+        return LIMITATIONS
+    return abstract_section_name(section)

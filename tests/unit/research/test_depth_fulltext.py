@@ -143,3 +143,18 @@ def test_deep_dive_sources_name_full_text_or_abstract():
 def test_detect_sections_matches_the_deep_dive():
     text = "Background: Why.\n\nMaterials and Methods\nHow.\n\n3. Results\nWhat.\n"
     assert detect_sections(text) == ("Introduction", "Methods", "Results")
+
+
+def test_full_text_fields_say_which_section_they_were_read_from():
+    full = text_from_jats((DEPTH / "jats_article.xml").read_bytes())
+    result = deep_dive(DeepDiveRequest.from_full_text(full, "asthma"), ignore)
+    sections = {a.field: a.section for a in result.scientific_model.anchors}
+    assert sections["sample_size"] == sections["blinding"] == "Methods"
+    source = f"{full.title} {full.text}"
+    for anchor in result.scientific_model.anchors:
+        assert anchor.section in ("Title", "Methods") and anchor.quote in source
+    stated = [
+        n for n in result.results_interpretation.limitations_biases if n.section == "Discussion"
+    ]
+    assert stated and all("limitation" in n.quote for n in stated)
+    assert {k.section for k in result.results_interpretation.key_results} <= {"Abstract", "Results"}

@@ -6,7 +6,7 @@ import re
 import pytest
 
 from research import DeepDiveRequest, deep_dive
-from research.deepdive_rules import LIMITATION_CUES
+from research.deepdive_rules import AUTHOR_STATED, LIMITATION_CUES, LIMITATION_LANGUAGE_RE
 from research.errors import UserFacingError
 from research.schema import load_result
 
@@ -226,7 +226,9 @@ def assert_each_limitation_has_its_own_quote(data, source):
     for note in notes:
         text, quote = note["text"], note["quote"]
         assert quote and quote in source, note
-        if text in stated:
+        if text == AUTHOR_STATED:  # named as such, or in the words of a limitation
+            assert note["section"] == "Limitations" or LIMITATION_LANGUAGE_RE.search(quote), note
+        elif text in stated:
             assert stated[text].search(quote), note
         elif text.startswith("Small sample"):
             assert str(model["sample_size"]) in quote.replace(",", ""), note

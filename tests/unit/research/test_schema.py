@@ -64,6 +64,37 @@ def test_deep_dive_round_trips_through_json(dive):
     assert load_result("deep_dive", stored(dive)) == dive
 
 
+def without_sections(data: dict) -> dict:
+    """A deep dive as stored before its quotes named the section they were read from."""
+    data = json.loads(json.dumps(data))
+    quoted = [*data["scientific_model"]["anchors"], *data["experimental_methods"]]
+    quoted += data["results_interpretation"]["key_results"]
+    quoted += data["results_interpretation"]["limitations_biases"]
+    for item in quoted:
+        del item["section"]
+    return data
+
+
+def test_deep_dive_quotes_name_their_section(dive):
+    anchors = dive.scientific_model.anchors
+    assert anchors and all(anchor.section for anchor in anchors)
+    assert {a.section for a in anchors if a.field == "sample_size"} == {"Methods"}
+
+
+@pytest.mark.parametrize("version", [1, 2])
+def test_deep_dive_stored_before_quotes_named_their_section_loads(dive, version):
+    data = without_sections(dive.to_dict())
+    if version == 1:
+        data = version_1(data)
+    loaded = load_result("deep_dive", data)
+    assert loaded.schema_version == SCHEMA_VERSION
+    assert [a.quote for a in loaded.scientific_model.anchors] == [
+        a.quote for a in dive.scientific_model.anchors
+    ]
+    assert all(a.section == "" for a in loaded.scientific_model.anchors)
+    assert all(k.section == "" for k in loaded.results_interpretation.key_results)
+
+
 def test_the_stored_json_keeps_its_shape(review):
     data = stored(extractive(review, "No language model is configured."))
     assert set(data) == {
