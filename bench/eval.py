@@ -98,10 +98,12 @@ DESIGN_TRUTH: tuple[tuple[str, frozenset[str]], ...] = (
     ("Case Reports", frozenset({"case report"})),
     (
         # A comparison of groups or conditions: any primary study (clinical, animal or
-        # laboratory), not a review, a case report or "not determined".
+        # laboratory), not a review, a case report or "not determined"; "primary study" is
+        # original research of no more specific design.
         "Comparative Study",
         frozenset(
             {
+                "comparative study", "primary study",
                 "randomised controlled trial", "non-randomised clinical trial",
                 "case-control study", "cohort study", "prospective cohort study",
                 "retrospective cohort study", "cross-sectional study", "qualitative study",
@@ -430,8 +432,24 @@ def design_truth(record: PaperRecord) -> tuple[str, frozenset[str]] | None:
 
 
 def deep_dive_design(figures: list[Figure], log: Callable[[str], None]) -> None:
-    """(d): the deep dive's design against the withheld publication type, 200 seeded records."""
-    records = [r for r in load_records(BASELINE_1977) if r.abstract and design_truth(r)]
+    """(d): the deep dive's design against the withheld publication type, 200 seeded records
+    from those the design model held out of its training (the checkout's split, so that an
+    earlier engine measured with EVAL_ENGINE is read on the same records)."""
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location(
+        "design_split", REPO / "research" / "design_model.py"
+    )
+    assert spec is not None and spec.loader is not None
+    split = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = split  # a dataclass needs its module registered
+    spec.loader.exec_module(split)
+    held_out: Callable[[str], bool] = split.held_out
+    records = [
+        r
+        for r in load_records(BASELINE_1977)
+        if r.abstract and design_truth(r) and held_out(r.pmid)
+    ]
     sample = random.Random(SEED).sample(records, min(DESIGN_SAMPLE, len(records)))
     by_type: dict[str, list[bool]] = {}
     told: list[bool] = []
@@ -537,7 +555,8 @@ headline share is over those, and the "of all" row counts the rest as misses (a 
 "labels removed" runs the same reviews on a copy whose structured abstracts are merged into one
 unlabelled section (truth from the original). (c) a finding names the core concept when it holds
 one of the objective's listed words (whole word, any case, plural s). (d) 200 seeded
-pubmed20n0014 records with an abstract and a design-bearing publication type, deep-dived with
+pubmed20n0014 records with an abstract and a design-bearing publication type, drawn from those
+the design model (research/design_model.py) held out of its training, deep-dived with
 publication types and MeSH withheld; truth is the first of Meta-Analysis, Randomized Controlled
 Trial, Controlled Clinical Trial, Clinical Trial, Review, Case Reports, Comparative Study, and
 the designs that agree with each are listed in bench/eval.py (DESIGN_TRUTH); and on 200 seeded

@@ -1,4 +1,5 @@
-"""The command line: `python -m research review …` and `python -m research deep-dive …`.
+"""The command line: `python -m research review …` and `python -m research deep-dive …`
+(and train-roles / train-design, which build the shipped models).
 
 Prints a readable report, or the result's JSON (the schema of research.schema) with --json.
 Progress goes to stderr with --verbose. A refusal (a file that is not what it claims, a PMID
@@ -16,6 +17,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TextIO
 
+from research import design_model
 from research.deepdive import DeepDiveRequest, deep_dive
 from research.errors import UserFacingError
 from research.fulltext import FullTextError, text_from_jats, text_from_pdf
@@ -45,6 +47,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         if args.command == "train-roles":
             return _train_roles(args)
+        if args.command == "train-design":
+            return _train_design(args)
         result = _review(args) if args.command == "review" else _deep_dive(args)
     except UserFacingError as exc:
         print(f"research: {exc}", file=sys.stderr)
@@ -116,6 +120,28 @@ def _parser() -> argparse.ArgumentParser:
         "--features", type=int, default=DEFAULT_FEATURES, help="how many features the model keeps"
     )
     roles.add_argument("--seed", type=int, default=DEFAULT_SEED, help="seed of the held-out split")
+
+    design = commands.add_parser(
+        "train-design",
+        help="build the study-design model from a library's publication types",
+        description=_TRAIN_DESIGN_HELP,
+    )
+    design.add_argument("--library", required=True, type=Path, help="PubMed XML (.xml or .xml.gz)")
+    design.add_argument(
+        "--out",
+        type=Path,
+        default=design_model.MODEL_PATH,
+        help=f"where to write the model (default {design_model.MODEL_PATH})",
+    )
+    design.add_argument(
+        "--features",
+        type=int,
+        default=design_model.DEFAULT_FEATURES,
+        help="how many features the model keeps",
+    )
+    design.add_argument(
+        "--seed", type=int, default=design_model.DEFAULT_SEED, help="seed of the held-out split"
+    )
     return parser
 
 
@@ -150,6 +176,33 @@ def _train_roles(args: argparse.Namespace) -> int:
     print(f"trained on {len(training):,} abstracts; {len(model.weights):,} features kept")
     if testing:
         print(evaluate(model, testing).report())
+    print(f"wrote {args.out} ({args.out.stat().st_size:,} bytes)")
+    return 0
+
+
+_TRAIN_DESIGN_HELP = (
+    "Train the study-design classifier on the titles and abstracts of a PubMed XML file's "
+    "publication-typed records, holding out "
+    f"{design_model.HELD_OUT_PERCENT} % of them by PMID, print its accuracy on those and write "
+    "the model."
+)
+
+
+def _train_design(args: argparse.Namespace) -> int:
+    """Train, evaluate on the held-out records, and write the study-design model."""
+    path = _existing(args.library)
+    try:
+        training, testing = design_model.split_examples(read_pubmed(path), args.seed)
+    except PubMedXMLError as exc:
+        raise UserFacingError(f"{path}: {exc}") from exc
+    try:
+        model = design_model.train(training, max_features=args.features)
+    except ValueError as exc:
+        raise UserFacingError(f"{path} has too few publication-typed abstracts: {exc}.") from exc
+    design_model.save_model(model, args.out)
+    print(f"trained on {len(training):,} records; {len(model.weights):,} features kept")
+    if testing:
+        print(design_model.evaluate(model, testing).report())
     print(f"wrote {args.out} ({args.out.stat().st_size:,} bytes)")
     return 0
 

@@ -492,7 +492,9 @@ def _first(
 
 def _study_design(document: _Document, reading: list[Sentence]) -> tuple[str, Sentence | None]:
     """The study design and the sentence that shows it (None when read from indexing only).
-    Sentences that deny a design ("rather than a randomised trial") are not offered."""
+    Sentences that deny a design ("rather than a randomised trial") are not offered. An
+    abstract is also read whole by the design model, as a review reads it; quotes still come
+    only from the sentences offered or the title."""
     title = next((s.text for s in document.sentences if s.section == TITLE), "")
     offered = [s for s in reading if not _denies_design(s.text)]
     assessment = classify_design(
@@ -500,6 +502,7 @@ def _study_design(document: _Document, reading: list[Sentence]) -> tuple[str, Se
         mesh=document.mesh,
         title=title,
         sentences=offered,
+        context=list(document.sentences) if document.source.endswith("abstract") else None,
     )
     name = assessment.design.name
     if name == "cohort study":

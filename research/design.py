@@ -1,17 +1,39 @@
 """The one study-design classifier: what kind of study a paper is, and how strong its evidence.
 
 Reviews rank papers by the evidence level of their design; deep dives name the design and quote
-the sentence that shows it. Both ask classify_design, which reads NLM's publication types and
-MeSH headings, then cue phrases in the title and in the text. The strongest design any signal
-supports wins; at equal strength the more authoritative signal (publication type, MeSH, title,
-text, in that order) and then the more specific design (earlier in DESIGNS) do.
+the sentence that shows it. Both ask classify_design, which reads, in this order:
+
+1. NLM's publication types, trusted when one names a design (the strongest such type wins); a
+   comparative study or a clinical trial so typed may be made more specific by the text (an
+   animal study, a cohort, a randomised trial);
+2. MeSH design headings and explicit phrases in the title and text ("randomly assigned",
+   "a case of", "cross-sectional"), matched as whole words and skipped when negated or spoken of
+   as planned ("not randomised", "a future meta-analysis", "protocol for a systematic review")
+   or when the "trial" is of animals; the strongest design any of them shows wins, at equal
+   strength the more authoritative signal (MeSH, title, text) and then the more specific design;
+3. a linear model of the title and abstract learned from NLM's publication types
+   (research.design_model). Its comparative study, and original research of no design type
+   ("primary study", as most of what NLM's indexers left untyped is), the text may again make
+   more specific; what it reads as no study at all, or a text too short to read, is "not
+   determined".
+
+A caller reading the design from part of a paper (a deep dive's methods) may give the whole
+title and abstract as context, so that it reads the design a review reads from the record.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import re
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
+from research.design_model import (
+    NOT_A_STUDY_CLASS,
+    NOT_A_STUDY_TYPES,
+    OTHER_CLASS,
+    enough_text,
+    shipped_model,
+)
 from research.records import PaperRecord
 from research.text import Sentence, split_sentences
 
@@ -45,8 +67,11 @@ LEVELS = (
 class StudyDesign:
     """A kind of study, its evidence level and the signals that show it.
 
-    Title cues are matched in the lower-cased title padded with spaces and are trusted more than
-    text cues ("review" in a title names the paper; in an abstract it is often "chart review").
+    Cues are regular-expression fragments matched case-insensitively as whole words (a hyphen
+    counts as part of a word, so "randomized" does not fire inside "non-randomized"). Title and
+    text cues settle the design on their own; detail cues only make a primary study that
+    something else found more specific ("rats were" makes a comparative study an animal study,
+    but does not make a case report one).
     """
 
     name: str
@@ -55,36 +80,48 @@ class StudyDesign:
     mesh: frozenset[str] = frozenset()
     title_cues: tuple[str, ...] = ()
     text_cues: tuple[str, ...] = ()
+    detail_cues: tuple[str, ...] = ()
+    # Whether a primary study (typed or read as comparative) may be refined to this design.
+    primary: bool = False
 
 
+RANDOMISED = r"randomi[sz]ed"
+REVIEW_NOT_AFTER = "".join(
+    f"(?<!{words} )"
+    for words in ("and", "and a", "with", "with a", "including", "chart", "retrospective",
+                  "record", "records", "case")
+)  # fmt: skip
 # Strongest evidence first; within a level, the most specific design first.
 DESIGNS: tuple[StudyDesign, ...] = (
     StudyDesign(
         "meta-analysis", META_ANALYSIS,
         publication_types=frozenset({"meta-analysis", "network meta-analysis"}),
-        title_cues=("meta-analysis", "meta-analyses", "metaanalysis", "meta analysis"),
-        text_cues=("meta-analysis", "meta-analyses", "metaanalysis", "meta analysis",
-                   "pooled analysis of"),
+        title_cues=(r"meta-?analys[ie]s", r"meta analys[ie]s"),
+        text_cues=(r"meta-?analys[ie]s", r"meta analys[ie]s", r"pooled analysis of"),
     ),
     StudyDesign(
         "systematic review", SYSTEMATIC_REVIEW,
         publication_types=frozenset({"systematic review"}),
-        title_cues=("systematic review", "systematic literature review"),
-        text_cues=("systematic review", "systematically searched", "prisma"),
+        title_cues=(r"systematic (?:literature )?reviews?",),
+        text_cues=(r"systematic (?:literature )?reviews?", r"systematically searched", r"prisma"),
     ),
     StudyDesign(
         "randomised controlled trial", RCT,
         publication_types=frozenset(
             {"randomized controlled trial", "pragmatic clinical trial", "equivalence trial"}
         ),
-        title_cues=("randomized controlled", "randomised controlled", "randomized clinical trial",
-                    "randomised clinical trial", "randomized trial", "randomised trial"),
-        text_cues=("randomized controlled", "randomised controlled", "randomly assigned",
-                   "randomly allocated", "were randomized", "were randomised",
-                   "randomized, double-blind", "randomised, double-blind",
-                   "randomized clinical trial", "randomised clinical trial", "randomized trial",
-                   "randomised trial", "randomized, placebo", "randomised, placebo",
-                   "underwent randomization", "underwent randomisation"),
+        title_cues=(rf"{RANDOMISED} (?:controlled|clinical|double-blind|placebo-controlled)",
+                    rf"{RANDOMISED},? (?:double-blind|placebo-controlled)",
+                    rf"{RANDOMISED} (?:crossover |cross-over )?trials?"),
+        text_cues=(rf"{RANDOMISED} (?:controlled|clinical|double-blind|placebo-controlled)",
+                   rf"{RANDOMISED},? (?:double-blind|single-blind|placebo)",
+                   rf"{RANDOMISED} (?:crossover |cross-over )?trials?",
+                   r"randomly (?:assigned|allocated|divided|distributed|administered|given)",
+                   r"(?:assigned|allocated|divided|given|treated) at random",
+                   r"in (?:a )?(?:random|randomi[sz]ed) order",
+                   rf"(?:were|was) {RANDOMISED}", r"underwent randomi[sz]ation",
+                   r"random allocation"),
+        primary=True,
     ),
     StudyDesign(
         "non-randomised clinical trial", CLINICAL_TRIAL,
@@ -93,74 +130,159 @@ DESIGNS: tuple[StudyDesign, ...] = (
              "clinical study", "clinical trial, phase i", "clinical trial, phase ii",
              "clinical trial, phase iii", "clinical trial, phase iv"}
         ),
-        title_cues=("clinical trial", "phase 1", "phase 2", "phase 3", "phase i ", "phase ii",
-                    "phase iii", "single-arm", "open-label trial", "pilot trial"),
-        text_cues=("single-arm", "open-label trial", "non-randomized", "non-randomised",
-                   "phase 1 trial", "phase 2 trial", "phase 3 trial", "phase i trial",
-                   "phase ii trial", "phase iii trial"),
+        title_cues=(r"clinical trials?", r"phase (?:[1-4]|i{1,3}|iv)", r"single-arm",
+                    r"open-label trial", r"pilot trial", r"double-blind"),
+        text_cues=(r"single-arm", r"open-label trial", r"non-?randomi[sz]ed (?:controlled )?trial",
+                   r"phase (?:[1-4]|i{1,3}|iv) (?:clinical )?trial", r"clinical trial",
+                   r"double-?blind", r"double blind", r"placebo"),
+        primary=True,
     ),
     StudyDesign(
         "case-control study", OBSERVATIONAL,
         mesh=frozenset({"case-control studies"}),
-        title_cues=("case-control",),
-        text_cues=("case-control", "case control study"),
+        title_cues=(r"case-control",),
+        text_cues=(r"case-control (?:study|design|analysis)", r"case control study"),
+        detail_cues=(r"case-control", r"matched controls"),
+        primary=True,
     ),
     StudyDesign(
         "cohort study", OBSERVATIONAL,
         publication_types=frozenset({"observational study", "twin study"}),
         mesh=frozenset({"cohort studies", "prospective studies", "retrospective studies",
                         "longitudinal studies", "follow-up studies"}),
-        title_cues=("cohort", "retrospective", "prospective", "registry", "observational",
-                    "population-based", "nationwide"),
-        text_cues=("cohort", "prospective study", "retrospective study", "retrospectively",
-                   "longitudinal study", "follow-up study", "registry", "observational study",
-                   "population-based"),
+        title_cues=(r"cohort", r"registry", r"observational study", r"population-based",
+                    r"nationwide"),
+        text_cues=(r"cohort study", r"prospective study", r"retrospective study",
+                   r"longitudinal study", r"follow-up study", r"observational study",
+                   r"population-based (?:cohort|study)", r"registry-based", r"cohort of"),
+        detail_cues=(r"cohorts?", r"retrospectively", r"prospectively", r"followed (?:up )?for",
+                     r"registry", r"population-based"),
+        primary=True,
     ),
     StudyDesign(
         "cross-sectional study", OBSERVATIONAL,
         mesh=frozenset({"cross-sectional studies"}),
-        title_cues=("cross-sectional",),
-        text_cues=("cross-sectional", "cross sectional", "survey"),
+        title_cues=(r"cross-sectional", r"a survey", r"questionnaire survey"),
+        text_cues=(r"cross-?sectional (?:study|survey|design|analysis)", r"cross sectional study"),
+        detail_cues=(r"cross-sectional", r"surveys?", r"questionnaires?", r"prevalence"),
+        primary=True,
     ),
     StudyDesign(
         "narrative review", REVIEW,
         publication_types=frozenset({"review", "scoping review"}),
-        title_cues=("review", "overview", "state of the art", "update on"),
-        text_cues=("this review", "we review", "review of the literature", "narrative review"),
+        # Not "... and review of the literature" or "with a review": case reports say that of
+        # their own discussion; nor a chart, record or case review, which is a primary study.
+        title_cues=(rf"{REVIEW_NOT_AFTER}(?:(?:a|an|brief|literature|critical|narrative|scoping) "
+                    r"review|reviews?|overview|state of the art|update on|current concepts)",),
+        text_cues=(r"this review", r"we review", r"narrative review",
+                   r"(?:present|current) state of (?:knowledge|the art)",
+                   r"(?:this|the present) (?:article|paper) reviews",
+                   r"review (?:summari[sz]es|discusses|describes)"),
     ),
     StudyDesign(
         "case report", CASE_REPORT,
         publication_types=frozenset({"case reports"}),
-        title_cues=("case report", "a case of", "case series"),
-        text_cues=("case report", "we report a case", "we present a case", "we describe a case",
-                   "case series"),
+        title_cues=(r"case reports?", r"a case of", r"case series",
+                    r"report of (?:a|one|two|three|\d) cases?", r"(?:two|three|four) cases"),
+        text_cues=(r"case reports?",
+                   r"(?:we|the authors) (?:report|present|describe) "
+                   r"(?:a|an|the|two|three|four) (?:\w+ )?cases?",
+                   r"case series", r"a case of", r"(?:a|this) (?:\d+|\w+)-year-old",
+                   r"a case is (?:reported|presented|described)",
+                   r"cases? (?:is|are) (?:reported|presented|described)"),
     ),
     StudyDesign(
         "qualitative study", OTHER,
-        text_cues=("qualitative study", "semi-structured interview", "thematic analysis",
-                   "focus group"),
+        text_cues=(r"qualitative study", r"semi-structured interviews?", r"thematic analysis",
+                   r"focus groups?"),
+        primary=True,
     ),
     StudyDesign(
         "in silico study", OTHER,
-        text_cues=("in silico", "molecular docking", "molecular dynamics simulation",
-                   "computational model"),
+        text_cues=(r"in silico", r"molecular docking", r"molecular dynamics simulations?"),
+        detail_cues=(r"computational model", r"computer (?:model|simulation)s?"),
+        primary=True,
     ),
     StudyDesign(
         "animal study", OTHER,
-        text_cues=("mouse model", "mice were", "rats were", "murine model", "animal model",
-                   "in vivo", "zebrafish"),
+        text_cues=(r"mouse model", r"murine model", r"animal model", r"rat model"),
+        detail_cues=(r"(?:mice|rats|dogs|rabbits|cats|monkeys|pigs|hamsters|sheep|animals) were",
+                     r"in (?:mice|rats|dogs|rabbits|cats|monkeys|pigs|hamsters|sheep)",
+                     r"of (?:mice|rats|dogs|rabbits|cats|monkeys|pigs|hamsters)",
+                     r"(?:male|female|adult|young|newborn|neonatal|pregnant) "
+                     r"(?:mice|rats|dogs|rabbits|cats|monkeys|pigs|hamsters|guinea pigs)",
+                     r"guinea pigs", r"in vivo", r"zebrafish", r"experimental animals"),
+        primary=True,
     ),
     StudyDesign(
         "in vitro study", OTHER,
-        text_cues=("in vitro", "cell line", "cultured cells", "cell culture",
-                   "cells were treated"),
+        text_cues=(r"in vitro study", r"cell lines?", r"cultured cells", r"cell cultures?"),
+        detail_cues=(r"in vitro", r"cells were (?:treated|incubated|cultured)", r"incubated",
+                     r"homogenates?", r"purified", r"cultured", r"isolated (?:\w+ )?cells"),
+        primary=True,
     ),
 )  # fmt: skip
 UNDETERMINED = StudyDesign("not determined", OTHER)
+# Primary studies the model reads from the wording when nothing names their design more
+# closely: one comparing groups or conditions (NLM's "Comparative Study"), and original research
+# of no design type, as most of what NLM's indexers left untyped is.
+COMPARATIVE = StudyDesign(
+    "comparative study", OTHER, publication_types=frozenset({"comparative study"})
+)
+PRIMARY = StudyDesign("primary study", OTHER)
 # Signals in order of authority; "text" is the abstract for a review, the paper for a deep dive.
 SOURCES = ("publication type", "MeSH", "title", "text")
 # Mendelian randomisation is genetic epidemiology, not a randomised trial.
-NOT_A_DESIGN_CUE = "mendelian randomi"
+NOT_A_DESIGN_RE = re.compile(r"mendelian randomi[sz]ation", re.IGNORECASE)
+# A cue that these words precede (within a few words) is denied or only planned or wished for.
+NEGATED_BEFORE_RE = re.compile(
+    r"(?<![\w-])(?:(?:not|no|non|nor|neither|never|without|lack|lacking|absence|rather than|"
+    r"instead of|further)[\s,]+(?:[\w-]+[\s,]+){0,2}|(?:future|planned|proposed|upcoming|"
+    r"ongoing|protocols?)[\s,]+(?:[\w-]+[\s,]+){0,5})$",
+    re.IGNORECASE,
+)
+# ...or that these words follow: "a randomised trial is needed", "a meta-analysis protocol".
+NEGATED_AFTER_RE = re.compile(
+    r"^(?:\s+and\s+meta-?analys[ie]s)?(?:\s+(?:trials?|studies|study|design))?\s+(?:protocols?|"
+    r"(?:is|are|was|were) (?:not|needed|warranted|required|necessary|planned|lacking|scarce|"
+    r"under ?way|ongoing)|(?:would|should|could|may|might|will)(?![\w-]))",
+    re.IGNORECASE,
+)
+# A trial or random allocation of these is not a trial of people...
+ANIMAL_RE = re.compile(
+    r"(?<![\w-])(?:rats?|mice|mouse|dogs?|rabbits?|pigs?|piglets?|swine|sows?|boars?|cattle|cows?|"
+    r"calves|heifers|steers|bulls?|sheep|ewes?|lambs?|goats?|horses?|ponies|chickens?|chicks?|"
+    r"broilers?|hens?|poultry|turkeys?|ducks?|quails?|fish(?! oil)|trout|salmon|monkeys?|"
+    r"hamsters?|guinea pigs?|cats?|animals?|birds?|seedlings?|plants?|plots?|"
+    r"feeding trials?)(?![\w-])",
+    re.IGNORECASE,
+)
+# ...unless the same sentence speaks of people.
+HUMAN_RE = re.compile(
+    r"(?<![\w-])(?:patients?|participants?|subjects|volunteers?|men|women|adults?|children|"
+    r"infants?|adolescents?|persons?|people|individuals|mothers?|pregnant women)(?![\w-])",
+    re.IGNORECASE,
+)
+ANIMAL_DESIGNS = frozenset({"randomised controlled trial", "non-randomised clinical trial"})
+# The model reads title and abstract; a full paper is read from its beginning only.
+MODEL_TEXT_CHARACTERS = 6_000
+
+
+def _combined(kind: str) -> re.Pattern[str]:
+    """One whole-word, case-insensitive pattern for every design's cues of a kind ("title_cues",
+    "text_cues" or "detail_cues"), each design's in a group named for its place in DESIGNS, so
+    that a text is scanned once for all of them."""
+    groups = "|".join(
+        f"(?P<d{i}>{'|'.join(getattr(d, kind))})" for i, d in enumerate(DESIGNS) if getattr(d, kind)
+    )
+    return re.compile(rf"(?<![\w-])(?:{groups})(?![\w-])", re.IGNORECASE)
+
+
+_TITLE_RE = _combined("title_cues")
+_TEXT_RE = _combined("text_cues")
+_DETAIL_RE = _combined("detail_cues")
+_BY_NAME = {d.name: d for d in (*DESIGNS, COMPARATIVE)}
+_BY_NAME.update({OTHER_CLASS: PRIMARY, NOT_A_STUDY_CLASS: UNDETERMINED})
 
 
 @dataclass(frozen=True, slots=True)
@@ -178,6 +300,65 @@ class DesignAssessment:
         return self.design.level
 
 
+def _live_match(text: str, match: re.Match[str], design: StudyDesign) -> bool:
+    """Whether a cue's match in text (one sentence or a title) is neither negated nor, for a
+    trial design, about animals."""
+    before = text[max(0, match.start() - 40) : match.start()]
+    after = text[match.end() : match.end() + 60]
+    if NEGATED_BEFORE_RE.search(before) or NEGATED_AFTER_RE.search(after):
+        return False
+    if design.name not in ANIMAL_DESIGNS or not ANIMAL_RE.search(text):
+        return True
+    return bool(HUMAN_RE.search(text))
+
+
+def _live(pattern: re.Pattern[str], texts: Sequence[str]) -> dict[str, int]:
+    """Each design (by name) with a live cue of the pattern in the texts, and the first text
+    holding one."""
+    found: dict[str, int] = {}
+    for index, text in enumerate(texts):
+        for match in pattern.finditer(text):
+            design = DESIGNS[int(str(match.lastgroup)[1:])]
+            if design.name not in found and _live_match(text, match, design):
+                found[design.name] = index
+    return found
+
+
+class _Cues:
+    """The live cues of a paper's title and sentences, each kind searched for once, when asked."""
+
+    def __init__(self, title: str, texts: list[str]) -> None:
+        self.title = title
+        self.texts = texts
+        self._title: dict[str, int] | None = None
+        self._text: dict[str, int] | None = None
+        self._detail: dict[str, int] | None = None
+
+    def in_title(self, design: StudyDesign) -> bool:
+        """Whether the title holds a live cue of the design."""
+        if self._title is None:
+            self._title = _live(_TITLE_RE, [self.title])
+        return design.name in self._title
+
+    def text_quote(self, design: StudyDesign) -> str:
+        """The first sentence holding a live text cue of the design, or ""."""
+        if self._text is None:
+            self._text = _live(_TEXT_RE, self.texts)
+        index = self._text.get(design.name)
+        return "" if index is None else self.texts[index]
+
+    def detail_quote(self, design: StudyDesign) -> str:
+        """The first sentence holding a live text or detail cue of the design, or ""."""
+        if self._detail is None:
+            self.text_quote(design)
+            assert self._text is not None
+            self._detail = _live(_DETAIL_RE, self.texts)
+            for name, first in self._text.items():
+                self._detail[name] = min(first, self._detail.get(name, first))
+        index = self._detail.get(design.name)
+        return "" if index is None else self.texts[index]
+
+
 def classify_design(
     *,
     publication_types: Iterable[str] = (),
@@ -185,61 +366,117 @@ def classify_design(
     title: str = "",
     sentences: Iterable[Sentence] = (),
     text_source: str = "text",
+    context: Iterable[Sentence] | None = None,
 ) -> DesignAssessment:
-    """The strongest study design the paper's indexing, title or sentences show; text_source
-    names where the sentences came from."""
-    types = frozenset(p.lower() for p in publication_types)
-    headings = frozenset(m.lower() for m in mesh)
-    padded_title = f" {title.lower()} "
-    lowered = [
-        (s.text, s.text.lower()) for s in sentences if NOT_A_DESIGN_CUE not in s.text.lower()
-    ]
+    """The paper's study design from its indexing, title, sentences and, when those do not
+    settle it, the learned model; text_source names where the sentences came from.
+
+    context is the whole title and abstract when sentences are only part of them (a deep dive's
+    methods): the learned model then reads all of it, as it does for a review, while explicit
+    cues are read (and quoted) only from the sentences and the title, so a background sentence
+    citing a meta-analysis does not make the study one."""
+    title = title.strip()
+    given = list(sentences)
+    read = given if context is None else list(context)
+    quotable = {s.text for s in given}
+    texts = [s.text for s in given if not NOT_A_DESIGN_RE.search(s.text)]
+    body = " ".join(s.text for s in read if s.text.strip() != title)[:MODEL_TEXT_CHARACTERS]
+    found = _assess(
+        frozenset(p.lower() for p in publication_types),
+        frozenset(m.lower() for m in mesh),
+        title,
+        texts,
+        body,
+        text_source,
+    )
+    if found.quote and found.quote != title and found.quote not in quotable:
+        return DesignAssessment(found.design, found.source)
+    return found
+
+
+def _assess(
+    types: frozenset[str],
+    headings: frozenset[str],
+    title: str,
+    texts: list[str],
+    body: str,
+    text_source: str,
+) -> DesignAssessment:
+    """classify_design on lower-cased indexing, the texts to find cues in and the model's text."""
+    cues = _Cues(title, texts)
+    typed = next((d for d in (*DESIGNS, COMPARATIVE) if d.publication_types & types), None)
+    if typed is not None:
+        return _refine(typed, "publication type", cues, headings, text_source)
+    if types & NOT_A_STUDY_TYPES:
+        return DesignAssessment(UNDETERMINED, "publication type")
+    found = _explicit(cues, headings, text_source)
+    if found is not None:
+        return found
+    if not enough_text(body):
+        return _refine(UNDETERMINED, "", cues, headings, text_source)
+    design = _BY_NAME[shipped_model().predict(title, body)]
+    if design is UNDETERMINED:
+        return DesignAssessment(UNDETERMINED, "")
+    return _refine(design, text_source, cues, headings, text_source)
+
+
+def _explicit(cues: _Cues, headings: frozenset[str], text_source: str) -> DesignAssessment | None:
+    """The strongest design MeSH or an explicit title or text cue shows, if any does."""
     best: tuple[tuple[float, int, int], DesignAssessment] | None = None
-    joined = "\n".join(low for _, low in lowered)
     for order, design in enumerate(DESIGNS):
         if best is not None and design.level.score < best[1].level.score:
             break  # DESIGNS is strongest first: nothing further on can win
-        quote = ""
-        if _has_cue(joined, design.text_cues):
-            quote = next(text for text, low in lowered if _has_cue(low, design.text_cues))
-        found = (
-            bool(design.publication_types & types),
-            bool(design.mesh & headings),
-            _has_cue(padded_title, design.title_cues),
-            bool(quote),
-        )
+        quote = cues.text_quote(design)
+        found = (bool(design.mesh & headings), cues.in_title(design), bool(quote))
         if not any(found):
             continue
         source = found.index(True)
         key = (-design.level.score, source, order)
         if best is None or key < best[0]:
-            where = text_source if source == len(SOURCES) - 1 else SOURCES[source]
-            if not quote and where == "title":
-                quote = title.strip()
+            where = text_source if source == 2 else SOURCES[source + 1]
+            if where == "title":
+                quote = cues.title
+            elif where == "MeSH":
+                quote = ""
             best = (key, DesignAssessment(design, where, quote))
-    return best[1] if best is not None else DesignAssessment(UNDETERMINED, "")
+    return best[1] if best is not None else None
+
+
+def _refine(
+    design: StudyDesign, source: str, cues: _Cues, headings: frozenset[str], text_source: str
+) -> DesignAssessment:
+    """A design made more specific by the text where it may be: a typed clinical trial that
+    says it was randomised is a randomised trial, and a comparative (or undetermined) study an
+    animal, laboratory or observational one when its MeSH or words say so."""
+    if design.name == "non-randomised clinical trial":
+        candidates: tuple[StudyDesign, ...] = (DESIGNS[2],)
+    elif design in (COMPARATIVE, PRIMARY, UNDETERMINED):
+        candidates = tuple(d for d in DESIGNS if d.primary)
+    else:
+        candidates = ()
+    for candidate in candidates:
+        if candidate.mesh & headings:
+            return DesignAssessment(candidate, "MeSH")
+        if cues.in_title(candidate):
+            return DesignAssessment(candidate, "title", cues.title)
+        quote = cues.detail_quote(candidate)
+        if quote:
+            return DesignAssessment(candidate, text_source, quote)
+    if design is UNDETERMINED:
+        return DesignAssessment(design, "")
+    quote = cues.title if source != "publication type" and cues.in_title(design) else ""
+    return DesignAssessment(design, source, quote)
 
 
 def assess_evidence(record: PaperRecord) -> DesignAssessment:
-    """A library record's study design and evidence level, from its title and abstract.
+    """A library record's study design and evidence level, from its indexing, title and abstract.
 
-    A review ranks hundreds of records and quotes none of these cues, so the abstract is read
-    as one passage; only one that mentions Mendelian randomisation is split into sentences, so
-    that its other sentences still count."""
-    abstract = record.abstract_text()
-    if NOT_A_DESIGN_CUE in abstract.lower():
-        passages = split_sentences(abstract)
-    else:
-        passages = [Sentence(abstract, 0, len(abstract))]
+    Each sentence is read on its own, so that a negation or an animal in one sentence does not
+    silence a cue in another."""
     return classify_design(
         publication_types=record.publication_types,
         mesh=(m.descriptor for m in record.mesh),
         title=record.title,
-        sentences=passages,
+        sentences=split_sentences(record.abstract_text()),
         text_source="abstract",
     )
-
-
-def _has_cue(text: str, cues: tuple[str, ...]) -> bool:
-    """Whether any cue phrase occurs in text."""
-    return any(cue in text for cue in cues)

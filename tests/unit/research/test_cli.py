@@ -112,3 +112,37 @@ def test_an_empty_objective_is_refused_plainly():
     done = research("review", "--library", SAMPLE, "--objective", "  ", check=False)
     assert done.returncode == 2 and "objective" in done.stderr
     assert "Traceback" not in done.stderr
+
+
+def _typed_library(path):
+    """A small PubMed XML file of case reports and untyped lab papers, for training."""
+    articles = []
+    for n in range(80):
+        if n % 2:
+            title, types = f"Unusual presentation of gout in a farmer {n}.", "Case Reports"
+            text = "A man was admitted with a swollen knee; aspiration showed urate crystals."
+        else:
+            title, types = f"Kinetics of hepatic enzyme fraction {n}.", "Journal Article"
+            text = "Enzyme activity was measured in purified fractions at several temperatures."
+        articles.append(
+            f"<PubmedArticle><MedlineCitation><PMID>{70_000 + n}</PMID><Article>"
+            f"<ArticleTitle>{title}</ArticleTitle><Abstract><AbstractText>{text} {text} {text}"
+            f"</AbstractText></Abstract><PublicationTypeList><PublicationType>{types}"
+            "</PublicationType></PublicationTypeList></Article></MedlineCitation></PubmedArticle>"
+        )
+    path.write_text(f"<PubmedArticleSet>{''.join(articles)}</PubmedArticleSet>")
+    return path
+
+
+def test_train_design_reports_held_out_accuracy_and_writes_a_loadable_model(tmp_path):
+    from research.design_model import load_model
+
+    out = tmp_path / "design.json.gz"
+    done = research("train-design", "--library", _typed_library(tmp_path / "typed.xml"),
+                    "--out", out)  # fmt: skip
+    assert "trained on" in done.stdout and "accuracy: 1.000" in done.stdout
+    assert f"wrote {out}" in done.stdout
+    assert load_model(out).classes == ("case report", "other")
+    refused = research("train-design", "--library", SAMPLE, "--out", out, check=False)
+    assert refused.returncode == 2 and "too few" in refused.stderr
+    assert "Traceback" not in refused.stderr
