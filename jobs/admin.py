@@ -7,9 +7,9 @@ from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils.html import format_html
 
-from jobs import lifecycle
+from jobs import accounts, lifecycle
 from jobs.kinds import KINDS, JobKind
-from jobs.models import ApiToken, Membership, Paper, Project, ProjectReference
+from jobs.models import ApiToken, Invitation, Membership, Paper, Project, ProjectReference
 
 
 class MembershipInline(admin.TabularInline):
@@ -166,3 +166,35 @@ class ApiTokenAdmin(admin.ModelAdmin):
     list_display = ["name", "user", "hint", "created_at", "last_used_at", "revoked_at"]
     readonly_fields = ["user", "name", "hint", "key_hash", "created_at", "last_used_at"]
     search_fields = ["name", "user__username"]
+
+
+@admin.register(Invitation)
+class InvitationAdmin(admin.ModelAdmin):
+    """Invitations are made on the project page, which emails the link; here they are read and
+    revoked (through jobs.accounts)."""
+
+    list_display = ["email", "project", "role", "invited_by", "expires_at", "accepted_at"]
+    list_filter = ["role", "created_at", "revoked_at"]
+    list_select_related = ["project", "invited_by"]
+    search_fields = ["email", "project__name", "invited_by__username"]
+    # Everything but the token's hash, read-only: an invitation is changed only by revoking it.
+    fields = readonly_fields = (
+        "project",
+        "email",
+        "role",
+        "invited_by",
+        "created_at",
+        "expires_at",
+        "accepted_at",
+        "accepted_by",
+        "revoked_at",
+    )
+    actions = ["revoke"]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    @admin.action(description="Revoke the selected invitations")
+    def revoke(self, request: HttpRequest, queryset: QuerySet) -> None:
+        revoked = sum(accounts.invitation_revoke(invitation=i) for i in queryset)
+        self.message_user(request, f"{revoked} invitation(s) revoked.", messages.SUCCESS)

@@ -1,11 +1,14 @@
-"""Input validation for jobs, projects and members. No side effects."""
+"""Input validation for jobs, projects, members, invitations and accounts. No side effects."""
+
+import re
 
 from django import forms
 from django.conf import settings
 from django.contrib.auth import get_user_model
+from django.contrib.auth.forms import UserCreationForm
 
 from jobs.library import project_has
-from jobs.models import Job, Membership, Project, Report, Role
+from jobs.models import Invitation, Job, Membership, Project, Report, Role
 from research.formats import ReferenceFormatError, detect_format
 
 
@@ -235,3 +238,62 @@ class ProfileForm(forms.Form):
     email_when_done = forms.BooleanField(
         required=False, label="Email me when a long job finishes, fails or times out"
     )
+
+
+INVITED_ROLES = [(Role.VIEWER, "Viewer"), (Role.EDITOR, "Editor")]
+
+
+class InvitationForm(forms.Form):
+    email = forms.EmailField(max_length=254, label="Email address")
+    role = forms.ChoiceField(choices=INVITED_ROLES, initial=Role.VIEWER)
+
+    def __init__(self, *args, project: Project, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.project = project
+
+    def clean_email(self) -> str:
+        email = self.cleaned_data["email"].strip().lower()
+        members = Membership.objects.filter(project=self.project, user__email__iexact=email)
+        if members.exists():
+            raise forms.ValidationError("Someone with this email address is already a member.")
+        return email
+
+
+def suggested_username(email: str) -> str:
+    """A free username made from the address's local part, e.g. ada.lovelace or ada.lovelace2."""
+    base = re.sub(r"[^\w.+-]", "", email.split("@")[0], flags=re.ASCII)[:140] or "member"
+    users = get_user_model().objects
+    candidate, n = base, 1
+    while users.filter(username__iexact=candidate).exists():
+        n += 1
+        candidate = f"{base}{n}"
+    return candidate
+
+
+class InvitedUserForm(UserCreationForm):
+    """A new account for the invited address: a username and a password the site's password
+    validators accept (they also compare it with the address)."""
+
+    def __init__(self, *args, invitation: Invitation, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.invitation = invitation
+        self.instance.email = invitation.email
+        self.fields["username"].widget.attrs.pop("autofocus", None)
+        self.fields["password1"].widget.attrs["autofocus"] = True
+
+    def clean(self) -> dict | None:
+        if get_user_model().objects.filter(email__iexact=self.invitation.email).exists():
+            raise forms.ValidationError(
+                f"An account with the address {self.invitation.email} already exists: log in "
+                "with it to accept, or reset its password if you have forgotten it."
+            )
+        return super().clean()
+
+
+class SignupForm(UserCreationForm):
+    """Open sign-up: a username, an email address for password resets, and a password."""
+
+    email = forms.EmailField(max_length=254, help_text="Used to reset your password.")
+
+    class Meta(UserCreationForm.Meta):
+        fields = ("username", "email")

@@ -486,6 +486,60 @@ class Profile(models.Model):
         return f"Preferences of {self.user}"
 
 
+class InvitationQuerySet(models.QuerySet):
+    def pending(self) -> "InvitationQuerySet":
+        """Invitations that can still be accepted: not used, not revoked, not expired."""
+        return self.filter(accepted_at__isnull=True, revoked_at__isnull=True, expires_at__gt=now())
+
+
+class Invitation(models.Model):
+    """An invitation by email to join a project in a role. The link's token is shown once, in
+    the email, and only its SHA-256 is stored; the link works once, until it expires."""
+
+    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="invitations")
+    email = models.EmailField(help_text="Stored in lower case; matched without regard to case.")
+    role = models.CharField(max_length=10, choices=Role.choices, default=Role.VIEWER)
+    token_hash = models.CharField(max_length=64, unique=True)
+    invited_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="invitations_sent"
+    )
+    created_at = models.DateTimeField(default=now)
+    expires_at = models.DateTimeField()
+    accepted_at = models.DateTimeField(null=True, blank=True)
+    accepted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="invitations_accepted",
+    )
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    objects = InvitationQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [
+            # Inviting an address again replaces its open invitation: one link works at a time.
+            models.UniqueConstraint(
+                fields=["project", "email"],
+                condition=Q(accepted_at__isnull=True, revoked_at__isnull=True),
+                name="one_open_invitation_per_email",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.email} to {self.project} ({self.role})"
+
+    @staticmethod
+    def hash(token: str) -> str:
+        return hashlib.sha256(token.encode()).hexdigest()
+
+    @property
+    def is_expired(self) -> bool:
+        return self.expires_at <= now()
+
+
 class RateBucket(models.Model):
     """A token bucket shared by every process, e.g. for NCBI's requests-per-second limit."""
 

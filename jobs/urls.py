@@ -1,12 +1,23 @@
 from django.urls import path, re_path
 
-from jobs import api, ops_views, views
+from jobs import account_views, api, ops_views, views
 
 urlpatterns = [
     path("", views.dashboard, name="dashboard"),
     path("projects/new", views.project_create, name="project_create"),
     path("projects/<int:project_id>/", views.project_detail, name="project_detail"),
     path("projects/<int:project_id>/members", views.project_add_member, name="project_add_member"),
+    path(
+        "projects/<int:project_id>/invitations",
+        account_views.invitations,
+        name="invitation_create",
+    ),
+    path(
+        "projects/<int:project_id>/invitations/<int:invitation_id>/revoke",
+        account_views.invitation_revoke,
+        name="invitation_revoke",
+    ),
+    path("invitations/<slug:token>/", account_views.invitation_accept, name="invitation_accept"),
     path("projects/<int:project_id>/reviews", views.review_start, name="review_start"),
     path("projects/<int:project_id>/deep-dives", views.deep_dive_start, name="deep_dive_start"),
     path("projects/<int:project_id>/imports", views.import_start, name="import_start"),

@@ -143,6 +143,8 @@ UNTRUSTED_MEMORY_MB = env.int("UNTRUSTED_MEMORY_MB", 1024, validate=POSITIVE)
 # Logins and scrapers.
 login_failure_limit = env.int("LOGIN_FAILURE_LIMIT", 10, validate=POSITIVE)
 login_lockout_minutes = env.int("LOGIN_LOCKOUT_MINUTES", 15, validate=POSITIVE)
+# Anyone may make an account at /accounts/signup/; off, accounts come by invitation or the admin.
+SIGNUP_OPEN = env.bool("SIGNUP_OPEN", False)
 # Proxies in front of the app that append the client's address to X-Forwarded-For (e.g. 1 for
 # nginx on the same machine). 0 trusts no header: the address is the connection's own.
 TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", 0, validate=NOT_NEGATIVE)
