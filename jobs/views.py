@@ -12,6 +12,7 @@ from django.contrib.auth.views import redirect_to_login
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_htmx.http import HttpResponseClientRedirect, HttpResponseStopPolling
@@ -165,13 +166,22 @@ SOURCE_LABELS = {
 
 
 def _status_context(request: MemberRequest, job: Job, watch: int) -> dict:
-    """What the status block needs; `watch` is when this page started watching the job."""
-    watched_too_long = job.is_active and time.time() - watch > settings.JOB_MAX_POLL_SECONDS
+    """What the status block needs; `watch` is when this page started watching the job. The
+    values a running block shows are worked out here once, as plain values: the block is what
+    every poll renders."""
+    active = job.is_active
+    watched_too_long = active and time.time() - watch > settings.JOB_MAX_POLL_SECONDS
     result = job.detail.typed_result if job.status == Job.Status.COMPLETED else None
     source = result.diagnostics.source if isinstance(result, DeepDiveResult) else ""
     return {
         "source_label": SOURCE_LABELS.get(source, "the pasted text"),
         "job": job,
+        "active": active,
+        "status_label": job.get_status_display(),
+        "kind_label": job.get_kind_display().lower(),
+        "elapsed": job.elapsed_seconds,
+        "poll_seconds": job.poll_after_seconds if active else None,
+        "poll_url": reverse("job_status_partial", args=[job.pk]) if active else "",
         "watch": watch,
         "watched_too_long": watched_too_long,
         "seconds_left": seconds_left(job),
@@ -201,7 +211,8 @@ def job_status_partial(request: MemberRequest, job_id: UUID) -> HttpResponse:
     # A Unix time in ASCII digits; anything else ("²" passes str.isdigit) counts as absent.
     is_time = asked.isascii() and asked.isdigit() and len(asked) <= 12
     watch = int(asked) if is_time else int(time.time())
-    response = render(request, "jobs/job_detail.html#status", _status_context(request, job, watch))
+    context = {**_status_context(request, job, watch), "polled": True}
+    response = render(request, "jobs/job_detail.html#status", context)
     if job.is_finished and request.htmx:
         # 286 tells htmx to stop polling; the finished fragment carries no trigger either.
         response.status_code = HttpResponseStopPolling.status_code

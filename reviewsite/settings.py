@@ -409,10 +409,12 @@ CACHES = {
     else {"BACKEND": "django.core.cache.backends.db.DatabaseCache", "LOCATION": "shared_cache"},
 }
 Q_CLUSTER["cache"] = "shared"
-# With Redis, sessions are read from it (a poll then costs no session query) and still written
-# to the database; logging out deletes both, so it takes effect at once everywhere.
+# Sessions live in the database, read with one precompiled statement (reviewsite.sessions). With
+# Redis, they are read from it (a poll then costs no session query) and still written to the
+# database; logging out deletes both, so it takes effect at once everywhere.
+SESSION_ENGINE = "reviewsite.sessions.db"
 if REDIS_URL:
-    SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
+    SESSION_ENGINE = "reviewsite.sessions.cached_db"
     SESSION_CACHE_ALIAS = "shared"
 
 # Email: printed to the console unless an SMTP host is given.

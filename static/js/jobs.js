@@ -19,7 +19,26 @@
   }
   setInterval(tick, 1000);
 
+  // One live region announces what a listener needs: the status and the stage when they change
+  // (never the ticking seconds), and a lost connection.
+  var announced = "";
+
+  function announce(text) {
+    var region = document.getElementById("job-announcer");
+    if (!region || text === announced) return;
+    announced = text;
+    region.textContent = text;
+  }
+
+  function statusText(status) {
+    var label = status.dataset.statusLabel || status.dataset.status || "";
+    return status.hasAttribute("hx-get") && status.dataset.stage
+      ? label + ": " + status.dataset.stage
+      : label;
+  }
+
   function retryLater(el, url) {
+    announce("Connection lost: trying again.");
     var failures = parseInt(el.dataset.failures || "0", 10) + 1;
     var base = parseInt(el.dataset.pollSeconds || "5", 10);
     var delay = Math.min(60, base * Math.pow(2, failures - 1));
@@ -56,14 +75,17 @@
   });
 
   // Optional browser notifications: a button offers them while a job runs; when the job
-  // finishes while this tab is open but another window has the focus, the browser says so.
+  // finishes while this tab is open but another window has the focus, the browser says so. The
+  // button sits with the job's controls, outside the polled block, so a poll never takes away
+  // the keyboard focus; the finished block empties the controls.
   var FINISHED = { completed: "is ready", failed: "could not be finished", cancelled: "was cancelled" };
   var wasActive = false;
 
-  function offerNotifications(root) {
-    var status = root.querySelector ? root.querySelector("#job-status[hx-get]") : null;
-    if (!status || !("Notification" in window) || Notification.permission !== "default") return;
-    if (status.querySelector("[data-notify]")) return;
+  function offerNotifications() {
+    var status = document.querySelector("#job-status[hx-get]");
+    var controls = document.getElementById("job-controls");
+    if (!status || !controls || !("Notification" in window)) return;
+    if (Notification.permission !== "default" || controls.querySelector("[data-notify]")) return;
     var button = document.createElement("button");
     button.type = "button";
     button.className = "secondary";
@@ -72,7 +94,7 @@
     button.addEventListener("click", function () {
       Notification.requestPermission().then(function () { button.remove(); });
     });
-    status.appendChild(button);
+    controls.appendChild(button);
   }
 
   document.addEventListener("htmx:beforeSwap", function (event) {
@@ -83,7 +105,8 @@
   document.addEventListener("htmx:afterSettle", function (event) {
     var status = document.getElementById("job-status");
     if (!status) return;
-    offerNotifications(document);
+    announce(statusText(status));
+    offerNotifications();
     var outcome = FINISHED[status.dataset.status];
     if (!outcome || !wasActive || document.hasFocus()) return;
     wasActive = false;
@@ -93,7 +116,11 @@
       });
     }
   });
-  document.addEventListener("DOMContentLoaded", function () { offerNotifications(document); });
+  document.addEventListener("DOMContentLoaded", function () {
+    var status = document.getElementById("job-status");
+    if (status) announced = statusText(status);  // what the page already says is not news
+    offerNotifications();
+  });
 
   function onFailure(event) {
     var el = event.detail.elt;

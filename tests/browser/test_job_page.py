@@ -148,6 +148,9 @@ def test_an_unreachable_server_shows_reconnecting_and_the_page_recovers_by_itsel
     page.route("**/partial**", lambda route: route.abort("connectionrefused"))
     expect(status).to_have_class(STALE)
     expect(reconnecting).to_be_visible()
+    # The one live region says so once; the figures that tick are never announced.
+    announcer = page.locator("#job-announcer")
+    expect(announcer).to_have_text("Connection lost: trying again.")
     # Still away at the next attempt: the page keeps trying and keeps saying so.
     page.wait_for_event("requestfailed", lambda request: is_status_poll(request.url))
     expect(status).to_have_class(STALE)
@@ -156,6 +159,7 @@ def test_an_unreachable_server_shows_reconnecting_and_the_page_recovers_by_itsel
     page.unroute("**/partial**")
     expect(status).not_to_have_class(STALE)
     expect(reconnecting).to_be_hidden()
+    expect(announcer).not_to_have_text("Connection lost: trying again.")
     expect(status.locator("progress")).to_be_visible()  # back while the job still runs
     expect_report(page)
     bar_values = [value for value in page.evaluate("window.progressSeen") if value is not None]
@@ -215,3 +219,35 @@ def test_a_finished_job_notifies_a_tab_that_is_open_but_not_in_focus(
     assert page.evaluate("window.asked") == 1
     shown = page.evaluate("window.shown")
     assert [n["title"] for n in shown] == ["Your literature review is ready"]
+
+
+# Records, in the page, every text the live region is given.
+RECORD_ANNOUNCEMENTS = """() => {
+  window.announced = [];
+  const region = document.getElementById('job-announcer');
+  new MutationObserver(() => window.announced.push(region.textContent))
+    .observe(region, {childList: true, characterData: true, subtree: true});
+}"""
+
+
+@pytest.mark.worker
+def test_focus_survives_polls_and_the_live_region_hears_only_status_and_stage(
+    user, project, library, open_page, start_worker
+):
+    start_worker(JOB_STAGE_DELAY_SECONDS="0.8")
+    page = open_page(DESKTOP)
+    page.add_init_script(NOTIFICATIONS % "default")
+    log_in(page, user)
+    start_review(page, project)
+    page.evaluate(RECORD_ANNOUNCEMENTS)
+    offer = page.get_by_role("button", name="Notify me in this browser when it's done")
+    offer.focus()
+    for _ in range(2):  # two polls swap the status block while the button has the focus
+        page.wait_for_event("requestfinished", lambda request: is_status_poll(request.url))
+    expect(offer).to_be_focused()
+    expect_report(page)
+    expect(page.locator("#job-controls")).to_have_count(0)  # no Cancel or Notify once done
+    announced = page.evaluate("window.announced")
+    assert announced and announced[-1] == "Completed"
+    assert all(not re.search(r"\d+ s\b", text) for text in announced)  # no ticking seconds
+    assert all(a != b for a, b in zip(announced, announced[1:], strict=False))  # changes only

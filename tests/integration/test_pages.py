@@ -101,8 +101,13 @@ def test_running_partial_polls_and_finished_partial_does_not(client, project, re
     html = client.get(url, HTTP_HX_REQUEST="true").content.decode()
     assert f'hx-get="{url}?watch=' in html
     assert 'hx-trigger="every 5s, poll-now"' in html
-    assert '<progress max="100" value="40">' in html and "Ranking papers" in html
-    assert "keeps going" in html
+    assert '<progress max="100" value="40" aria-label="Progress">' in html
+    assert "Ranking papers" in html
+    # The running fragment carries what changes and nothing else: under 1 KB.
+    assert len(html.encode()) < 1024
+    assert "keeps going" not in html and "Cancel job" not in html
+    page = client.get(job.get_absolute_url()).content.decode()
+    assert "keeps going" in page and "Cancel job" in page and 'id="job-announcer"' in page
 
     Job.objects.filter(pk=job.pk).update(status="completed", progress=100)
     from jobs.models import Report
@@ -112,6 +117,8 @@ def test_running_partial_polls_and_finished_partial_does_not(client, project, re
     html = response.content.decode()
     assert response.status_code == 286
     assert "hx-get" not in html and "hx-trigger" not in html
+    # The job's controls (hint, Cancel, Notify me) outside the block are emptied out of band.
+    assert '<div hx-swap-oob="outerHTML:#job-controls"></div>' in html
     first = review_result["papers"][0]
     assert "papers were analysed out of" in html and escape(first["title"]) in html
     assert escape(first["fact_anchors"][0]["quote"]) in html

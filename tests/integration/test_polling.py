@@ -58,3 +58,26 @@ def test_a_poll_costs_the_session_and_one_query(polling, django_assert_num_queri
     client, job = polling
     with django_assert_num_queries(poll_queries()):
         client.get(f"/jobs/{job.pk}/partial", HTTP_HX_REQUEST="true")
+
+
+def test_an_expired_session_ends_polling(polling):
+    from django.contrib.sessions.models import Session
+    from django.utils import timezone
+
+    client, job = polling
+    Session.objects.update(expire_date=timezone.now())
+    assert client.get(f"/jobs/{job.pk}/status").status_code == 401
+
+
+def test_a_running_poll_reads_status_columns_only_and_a_finished_one_the_result(
+    polling, review_result
+):
+    from jobs.models import Job, Report
+
+    client, job = polling
+    running = client.get(f"/jobs/{job.pk}/status").json()
+    assert running["status"] == "processing" and "result" not in running
+    Job.objects.filter(pk=job.pk).update(status="completed", progress=100)
+    Report.objects.filter(pk=job.pk).update(result=review_result)
+    finished = client.get(f"/jobs/{job.pk}/status").json()
+    assert finished["status"] == "completed" and finished["result"]["papers"]
