@@ -96,7 +96,8 @@ def _project_page(
         "reference_count": project.references.count(),
     }
     for kind in KINDS.values():
-        context[kind.form_name] = forms.get(kind.form_name) or kind.form()
+        # Each kind's form has ids of its own: the page holds all of them at once.
+        context[kind.form_name] = forms.get(kind.form_name) or kind.form(auto_id=_form_ids(kind))
     return render(request, "jobs/project_detail.html", context, status=status)
 
 
@@ -120,9 +121,14 @@ def project_add_member(request: MemberRequest, project_id: int) -> HttpResponse:
     return redirect(project)
 
 
+def _form_ids(kind: JobKind) -> str:
+    """The element ids of a kind's form on the project page ("review_objective")."""
+    return f"{kind.kind}_%s"
+
+
 def _start_from_page(request: MemberRequest, project_id: int, kind: JobKind) -> HttpResponse:
     project = project_for(request.user, project_id, "edit")
-    form = kind.form(request.POST, request.FILES, project=project)
+    form = kind.form(request.POST, request.FILES, project=project, auto_id=_form_ids(kind))
     if not form.is_valid():
         return _project_page(request, project, status=400, **{kind.form_name: form})
     try:
