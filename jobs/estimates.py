@@ -1,22 +1,30 @@
 """Time-left estimates from the durations of past jobs of the same kind."""
 
+import time
 from statistics import median
 
-from django.core.cache import cache
 from django.db.models import DurationField, ExpressionWrapper, F
 
 from jobs.models import Job
 
 SAMPLE = 50
 CACHE_SECONDS = 300
+# Kept in this process: every status poll asks, and a rough estimate five minutes old is as good
+# as a fresh one (a shared cache would cost a poll a round trip to Redis).
+_known: dict[str, tuple[float, float]] = {}
+
+
+def forget() -> None:
+    """Drop the durations this process remembers (a test's database is not the next one's)."""
+    _known.clear()
 
 
 def typical_duration(*, kind: str, preference: str = "") -> float | None:
     """Median seconds of the last completed jobs of this kind (and review preference)."""
-    key = f"typical-duration:{kind}:{preference}"
-    cached = cache.get(key)
-    if cached is not None:
-        return cached or None
+    key = f"{kind}:{preference}"
+    known = _known.get(key)
+    if known is not None and known[0] > time.monotonic():
+        return known[1] or None
     jobs = Job.objects.filter(status=Job.Status.COMPLETED, kind=kind, started_at__isnull=False)
     if preference:
         jobs = jobs.filter(report__preference=preference)
@@ -27,7 +35,7 @@ def typical_duration(*, kind: str, preference: str = "") -> float | None:
     )
     seconds = [d.total_seconds() for d in durations if d is not None]
     value = median(seconds) if len(seconds) >= 3 else 0.0
-    cache.set(key, value, CACHE_SECONDS)
+    _known[key] = (time.monotonic() + CACHE_SECONDS, value)
     return value or None
 
 

@@ -226,8 +226,13 @@ def start_worker(tmp_path):
 
 @pytest.fixture(autouse=True)
 def _empty_cache(settings):
-    """Each test starts with an empty in-memory default cache, whatever the deployment uses."""
+    """Each test starts with an empty in-memory default cache, whatever the deployment uses, and
+    no remembered job durations."""
     from django.core.cache import cache
+
+    from jobs import estimates
+
+    estimates.forget()
 
     settings.CACHES = {
         **settings.CACHES,
