@@ -16,9 +16,8 @@ from django.db.models import Exists, F, OuterRef
 from django.http import Http404, HttpRequest
 from django.utils import timezone
 from django.utils.crypto import constant_time_compare
-from django.utils.dateparse import parse_datetime
 
-from jobs.models import Job, JobQuerySet, Project, ProjectQuerySet, Role
+from jobs.models import Job, JobQuerySet, Membership, Project, ProjectQuerySet, Report, Role
 
 JobRight = Literal["view", "edit", "delete"]
 ProjectRight = Literal["view", "edit", "own"]
@@ -156,8 +155,9 @@ def poll_job(request: HttpRequest, job_id: UUID) -> Job:
         finished_at=_moment(finished),
         project_id=project_id,
     )
-    # What the ORM path annotates (can_edit), and the review's preference for the estimate.
-    vars(job).update(can_edit=role in EDITING_ROLES, poll_preference=preference or "")
+    vars(job)["can_edit"] = role in EDITING_ROLES  # as the ORM path annotates it
+    if kind == Job.Kind.REVIEW:  # the time-left estimate reads the review's preference
+        job.report = Report(job=job, preference=preference)
     return job
 
 
@@ -165,8 +165,6 @@ def poll_job(request: HttpRequest, job_id: UUID) -> Job:
 def _poll_sql() -> str:
     """The poll's statement: a job's status columns with the asking member's role and account
     (and a review's preference, for the time-left estimate); table names from the models."""
-    from jobs.models import Membership, Report
-
     User = get_user_model()
     quote = connection.ops.quote_name
 
@@ -204,14 +202,10 @@ def _poll_row(job_id: UUID, user_id) -> tuple | None:
         return cursor.fetchone()
 
 
-def _moment(value) -> datetime | None:
-    """A datetime column as read by the database driver (SQLite gives text), made aware."""
-    if value is None:
-        return None
-    if not isinstance(value, datetime):
-        value = parse_datetime(value)
+def _moment(value: datetime | None) -> datetime | None:
+    """A datetime column as the driver reads it, aware (SQLite's are naive, in UTC)."""
     if value is not None and timezone.is_naive(value):
-        value = timezone.make_aware(value, UTC)
+        return timezone.make_aware(value, UTC)
     return value
 
 

@@ -44,11 +44,7 @@ def seconds_left(job: Job) -> int | None:
     if job.status != Job.Status.PROCESSING or job.elapsed_seconds is None:
         return None
     elapsed = job.elapsed_seconds
-    preference = ""
-    if job.kind == Job.Kind.REVIEW:
-        # The status poll reads a review's preference with the job's status (access.poll_job).
-        known = getattr(job, "poll_preference", None)
-        preference = known if known is not None else job.report.preference
+    preference = job.report.preference if job.kind == Job.Kind.REVIEW else ""
     typical = typical_duration(kind=job.kind, preference=preference)
     by_history = typical - elapsed if typical else None
     by_progress = elapsed * (100 - job.progress) / job.progress if job.progress >= 5 else None

@@ -104,45 +104,41 @@ def _parser() -> argparse.ArgumentParser:
     dive.add_argument("--objective", default="", help="what you want to know from the paper")
     _common(dive)
 
-    roles = commands.add_parser(
-        "train-roles",
-        help="build the sentence-role model from a library's structured abstracts",
-        description=_TRAIN_ROLES_HELP,
+    _training_parser(
+        commands.add_parser(
+            "train-roles",
+            help="build the sentence-role model from a library's structured abstracts",
+            description=_TRAIN_ROLES_HELP,
+        ),
+        out=MODEL_PATH,
+        features=DEFAULT_FEATURES,
+        seed=DEFAULT_SEED,
     )
-    roles.add_argument("--library", required=True, type=Path, help="PubMed XML (.xml or .xml.gz)")
-    roles.add_argument(
-        "--out",
-        type=Path,
-        default=MODEL_PATH,
-        help=f"where to write the model (default {MODEL_PATH})",
-    )
-    roles.add_argument(
-        "--features", type=int, default=DEFAULT_FEATURES, help="how many features the model keeps"
-    )
-    roles.add_argument("--seed", type=int, default=DEFAULT_SEED, help="seed of the held-out split")
-
-    design = commands.add_parser(
-        "train-design",
-        help="build the study-design model from a library's publication types",
-        description=_TRAIN_DESIGN_HELP,
-    )
-    design.add_argument("--library", required=True, type=Path, help="PubMed XML (.xml or .xml.gz)")
-    design.add_argument(
-        "--out",
-        type=Path,
-        default=design_model.MODEL_PATH,
-        help=f"where to write the model (default {design_model.MODEL_PATH})",
-    )
-    design.add_argument(
-        "--features",
-        type=int,
-        default=design_model.DEFAULT_FEATURES,
-        help="how many features the model keeps",
-    )
-    design.add_argument(
-        "--seed", type=int, default=design_model.DEFAULT_SEED, help="seed of the held-out split"
+    _training_parser(
+        commands.add_parser(
+            "train-design",
+            help="build the study-design model from a library's publication types",
+            description=_TRAIN_DESIGN_HELP,
+        ),
+        out=design_model.MODEL_PATH,
+        features=design_model.DEFAULT_FEATURES,
+        seed=design_model.DEFAULT_SEED,
     )
     return parser
+
+
+def _training_parser(
+    command: argparse.ArgumentParser, *, out: Path, features: int, seed: int
+) -> None:
+    """The options every model-training command takes, with that model's defaults."""
+    command.add_argument("--library", required=True, type=Path, help="PubMed XML (.xml or .xml.gz)")
+    command.add_argument(
+        "--out", type=Path, default=out, help=f"where to write the model (default {out})"
+    )
+    command.add_argument(
+        "--features", type=int, default=features, help="how many features the model keeps"
+    )
+    command.add_argument("--seed", type=int, default=seed, help="seed of the held-out split")
 
 
 _REVIEW_HELP = (

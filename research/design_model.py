@@ -16,10 +16,6 @@ reproducible (the held-out split is a seeded hash of each PMID, the solver deter
 
 from __future__ import annotations
 
-import gzip
-import hashlib
-import json
-import math
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -27,6 +23,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
+from research import linear
 from research.records import PaperRecord
 from research.tokens import words
 
@@ -89,16 +86,8 @@ class DesignModel:
 
     def probabilities(self, title: str, text: str) -> dict[str, float]:
         """Each class's probability for a paper's title and text (title + abstract)."""
-        totals = list(self.bias)
-        for feature in design_features(title, text):
-            row = self.weights.get(feature)
-            if row is not None:
-                for i, value in enumerate(row):
-                    totals[i] += value
-        top = max(totals)
-        exps = [math.exp(s - top) for s in totals]
-        total = sum(exps)
-        return {name: e / total for name, e in zip(self.classes, exps, strict=True)}
+        raw = linear.scores(self.bias, self.weights, design_features(title, text))
+        return linear.softmax(self.classes, raw)
 
     def predict(self, title: str, text: str) -> str:
         """The most likely class (ties go to the earlier class)."""
@@ -107,59 +96,28 @@ class DesignModel:
 
     def to_json(self) -> dict[str, Any]:
         """The model as plain JSON data (sorted, so the file is byte-for-byte reproducible)."""
-        return {
-            "classes": list(self.classes),
-            "bias": list(self.bias),
-            "weights": {k: list(self.weights[k]) for k in sorted(self.weights)},
-        }
+        return linear.weights_json("classes", self.classes, self.bias, self.weights)
 
     @classmethod
     def from_json(cls, data: Any) -> DesignModel:
         """A model from to_json's data, checking every value is what it should be."""
-        if not isinstance(data, dict):
-            raise ValueError("a design model is a JSON object")
-        classes = tuple(str(c) for c in data["classes"])
+        classes, bias, weights = linear.weights_from_json(data, "classes", "design model")
         if not classes or any(c not in CLASSES for c in classes):
             raise ValueError("a design model's classes must be known designs")
-        width = len(classes)
-        bias = _row(data["bias"], width)
-        raw = data["weights"]
-        if not isinstance(raw, dict):
-            raise ValueError("a design model's weights are an object")
-        weights = {str(k): _row(v, width) for k, v in raw.items()}
         return cls(classes=classes, bias=bias, weights=weights)
-
-
-def _row(values: Any, width: int) -> tuple[float, ...]:
-    """A row of width finite numbers."""
-    if not isinstance(values, list) or len(values) != width:
-        raise ValueError(f"expected {width} weights")
-    row = tuple(float(v) for v in values)
-    if not all(math.isfinite(v) for v in row):
-        raise ValueError("weights must be finite")
-    return row
 
 
 def save_model(model: DesignModel, path: Path) -> None:
     """Write the model as gzipped JSON, reproducibly (no name or time in the gzip header)."""
-    payload = json.dumps(model.to_json(), separators=(",", ":"), sort_keys=True).encode()
-    with (
-        open(path, "wb") as raw,
-        gzip.GzipFile(filename="", fileobj=raw, mode="wb", mtime=0) as out,
-    ):
-        out.write(payload)
+    linear.write(model.to_json(), path)
 
 
 def load_model(path: Path) -> DesignModel:
     """Read a model written by save_model."""
-    try:
-        with gzip.open(path, "rb") as handle:
-            data = json.loads(handle.read())
-    except FileNotFoundError as exc:
-        raise DesignModelMissingError(
-            f"{path} is missing: build it with `python -m research train-design --library FILE`."
-        ) from exc
-    return DesignModel.from_json(data)
+    missing = DesignModelMissingError(
+        f"{path} is missing: build it with `python -m research train-design --library FILE`."
+    )
+    return DesignModel.from_json(linear.read(path, missing))
 
 
 @lru_cache(maxsize=1)
@@ -200,8 +158,7 @@ def design_label(publication_types: Iterable[str]) -> str:
 
 def held_out(pmid: str, seed: int = DEFAULT_SEED) -> bool:
     """Whether a PMID falls in the held-out share (a seeded hash, so the split is stable)."""
-    digest = hashlib.sha256(f"design:{seed}:{pmid}".encode()).digest()
-    return int.from_bytes(digest[:8], "big") % 100 < HELD_OUT_PERCENT
+    return linear.in_share(f"design:{seed}:{pmid}", HELD_OUT_PERCENT)
 
 
 @dataclass(frozen=True)
@@ -280,9 +237,6 @@ def train(examples: Sequence[Example], *, max_features: int = DEFAULT_FEATURES) 
     Classes are weighted by the inverse of their size, so that "other", three records in four,
     does not swallow the rarer designs; classes with fewer than MIN_CLASS_EXAMPLES examples are
     left out of the model."""
-    from sklearn.feature_extraction import DictVectorizer  # type: ignore[import-untyped]
-    from sklearn.linear_model import LogisticRegression  # type: ignore[import-untyped]
-
     sizes: dict[str, int] = {}
     for example in examples:
         sizes[example.label] = sizes.get(example.label, 0) + 1
@@ -291,31 +245,17 @@ def train(examples: Sequence[Example], *, max_features: int = DEFAULT_FEATURES) 
     if len(classes) < 2:
         raise ValueError("training needs at least two designs with enough examples")
     rows = [design_features(e.title, e.text) for e in kept]
-    counts: dict[str, int] = {}
-    for row in rows:
-        for feature in row:
-            counts[feature] = counts.get(feature, 0) + 1
-    common = {f for f, n in counts.items() if n >= MIN_FEATURE_COUNT}
-    vectorizer = DictVectorizer(dtype=float, sort=True)
-    matrix = vectorizer.fit_transform([dict.fromkeys(row & common, 1.0) for row in rows])
-    classifier = LogisticRegression(
-        C=REGULARISATION_C, max_iter=2000, solver="lbfgs", class_weight="balanced"
+    common = linear.common_features(rows, MIN_FEATURE_COUNT)
+    fitted, coef, intercept, names = linear.fit(
+        [dict.fromkeys(row & common, 1.0) for row in rows],
+        [e.label for e in kept],
+        C=REGULARISATION_C,
+        max_iter=2000,
+        class_weight="balanced",
     )
-    classifier.fit(matrix, [e.label for e in kept])
-    fitted = [str(c) for c in classifier.classes_]
-    coef = classifier.coef_
-    intercept = classifier.intercept_
-    if len(fitted) == 2:  # a binary fit has one row: the second class against the first
-        coef = [-coef[0], coef[0]]
-        intercept = [-intercept[0], intercept[0]]
     order = [fitted.index(c) for c in classes]
-    names = [str(n) for n in vectorizer.get_feature_names_out()]
-    strength = sorted(
-        range(len(names)),
-        key=lambda j: (-max(abs(float(coef[c][j])) for c in order), names[j]),
-    )
     weights: dict[str, tuple[float, ...]] = {}
-    for j in strength[:max_features]:
+    for j in linear.strongest(names, coef, order)[:max_features]:
         kept_row = tuple(round(float(coef[c][j]), WEIGHT_DECIMALS) for c in order)
         if any(kept_row):
             weights[names[j]] = kept_row

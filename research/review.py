@@ -609,22 +609,19 @@ def _rank(
     """Score every candidate and sort best first (ties by PMID).
 
     Relevance comes first: objective similarity is BM25, concept coverage, title and phrase
-    matches; evidence level and recency weigh little enough to order only
-    papers about equally relevant."""
+    matches; evidence level and recency weigh little enough to order only papers about equally
+    relevant."""
     molecule = " ".join(terms.molecule)
-    base: dict[str, float] = {}
     for candidate in pool:
         _prepare(candidate)
+        record = candidate.record
         bm25 = max((planned[i].weight * s for i, s in candidate.query_scores.items()), default=0.0)
-        base[candidate.record.pmid] = (
+        similarity = (
             SIMILARITY_BM25 * bm25
             + SIMILARITY_COVERAGE * terms.coverage(candidate.forms)
             + SIMILARITY_TITLE * terms.coverage(candidate.title_forms)
             + SIMILARITY_PHRASE * float(terms.phrase_in(candidate.form_text))
         )
-    for candidate in pool:
-        record = candidate.record
-        similarity = base[record.pmid]
         recency = _recency(record.year)
         molecule_score, candidate.molecule_where = _molecule_match(candidate, molecule)
         evidence = candidate.evidence.level.score if candidate.evidence else 0.0

@@ -13,16 +13,13 @@ reproducible (the held-out split is a seeded hash of each PMID, the solver deter
 
 from __future__ import annotations
 
-import gzip
-import hashlib
-import json
-import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
+from research import linear
 from research.records import PaperRecord
 from research.sections import section_kind
 from research.text import split_sentences
@@ -53,24 +50,14 @@ class RoleModel:
 
     def scores(self, features: Iterable[str]) -> list[float]:
         """The linear score of each role for a sentence's features."""
-        totals = list(self.bias)
-        for feature in features:
-            row = self.weights.get(feature)
-            if row is not None:
-                for i, value in enumerate(row):
-                    totals[i] += value
-        return totals
+        return linear.scores(self.bias, self.weights, features)
 
     def probabilities(self, sentences: Sequence[str]) -> list[dict[str, float]]:
         """Each sentence's probability of each role, the sentences being one abstract in order."""
-        result = []
-        for features in abstract_features(sentences):
-            raw = self.scores(features)
-            top = max(raw)
-            exps = [math.exp(s - top) for s in raw]
-            total = sum(exps)
-            result.append({role: e / total for role, e in zip(self.roles, exps, strict=True)})
-        return result
+        return [
+            linear.softmax(self.roles, self.scores(features))
+            for features in abstract_features(sentences)
+        ]
 
     def predict(self, sentences: Sequence[str]) -> list[str]:
         """Each sentence's most likely role (ties go to the earlier role in ROLES)."""
@@ -82,57 +69,26 @@ class RoleModel:
 
     def to_json(self) -> dict[str, Any]:
         """The model as plain JSON data (sorted, so the file is byte-for-byte reproducible)."""
-        return {
-            "roles": list(self.roles),
-            "bias": list(self.bias),
-            "weights": {k: list(self.weights[k]) for k in sorted(self.weights)},
-        }
+        return linear.weights_json("roles", self.roles, self.bias, self.weights)
 
     @classmethod
     def from_json(cls, data: Any) -> RoleModel:
         """A model from to_json's data, checking every value is what it should be."""
-        if not isinstance(data, dict):
-            raise ValueError("a role model is a JSON object")
-        roles = tuple(str(r) for r in data["roles"])
-        width = len(roles)
-        bias = _row(data["bias"], width)
-        raw = data["weights"]
-        if not isinstance(raw, dict):
-            raise ValueError("a role model's weights are an object")
-        weights = {str(k): _row(v, width) for k, v in raw.items()}
+        roles, bias, weights = linear.weights_from_json(data, "roles", "role model")
         return cls(roles=roles, bias=bias, weights=weights)
-
-
-def _row(values: Any, width: int) -> tuple[float, ...]:
-    """A row of width finite numbers."""
-    if not isinstance(values, list) or len(values) != width:
-        raise ValueError(f"expected {width} weights")
-    row = tuple(float(v) for v in values)
-    if not all(math.isfinite(v) for v in row):
-        raise ValueError("weights must be finite")
-    return row
 
 
 def save_model(model: RoleModel, path: Path) -> None:
     """Write the model as gzipped JSON, reproducibly (no name or time in the gzip header)."""
-    payload = json.dumps(model.to_json(), separators=(",", ":"), sort_keys=True).encode()
-    with (
-        open(path, "wb") as raw,
-        gzip.GzipFile(filename="", fileobj=raw, mode="wb", mtime=0) as out,
-    ):
-        out.write(payload)
+    linear.write(model.to_json(), path)
 
 
 def load_model(path: Path) -> RoleModel:
     """Read a model written by save_model."""
-    try:
-        with gzip.open(path, "rb") as handle:
-            data = json.loads(handle.read())
-    except FileNotFoundError as exc:
-        raise RoleModelMissingError(
-            f"{path} is missing: build it with `python -m research train-roles --library FILE`."
-        ) from exc
-    return RoleModel.from_json(data)
+    missing = RoleModelMissingError(
+        f"{path} is missing: build it with `python -m research train-roles --library FILE`."
+    )
+    return RoleModel.from_json(linear.read(path, missing))
 
 
 @lru_cache(maxsize=1)
@@ -198,8 +154,7 @@ def labelled_abstract(record: PaperRecord) -> list[tuple[str, str]] | None:
 
 def held_out(pmid: str, seed: int = DEFAULT_SEED) -> bool:
     """Whether a PMID falls in the held-out share (a seeded hash, so the split is stable)."""
-    digest = hashlib.sha256(f"{seed}:{pmid}".encode()).digest()
-    return int.from_bytes(digest[:8], "big") % 100 < HELD_OUT_PERCENT
+    return linear.in_share(f"{seed}:{pmid}", HELD_OUT_PERCENT)
 
 
 @dataclass(frozen=True)
@@ -260,48 +215,29 @@ def train(
     abstracts: Sequence[list[tuple[str, str]]], *, max_features: int = DEFAULT_FEATURES
 ) -> RoleModel:
     """Fit a multinomial logistic regression and keep the max_features strongest features."""
-    from sklearn.feature_extraction import DictVectorizer  # type: ignore[import-untyped]
-    from sklearn.linear_model import LogisticRegression  # type: ignore[import-untyped]
-
-    rows: list[dict[str, float]] = []
+    rows: list[list[str]] = []
     labels: list[str] = []
-    counts: dict[str, int] = {}
     for abstract in abstracts:
-        for features, (_, role) in zip(
-            abstract_features([t for t, _ in abstract]), abstract, strict=True
-        ):
-            rows.append(dict.fromkeys(features, 1.0))
-            labels.append(role)
-            for feature in features:
-                counts[feature] = counts.get(feature, 0) + 1
+        rows.extend(abstract_features([t for t, _ in abstract]))
+        labels.extend(role for _, role in abstract)
     present = [r for r in ROLES if r in labels]
     if len(present) < 2:
         raise ValueError("training needs sentences of at least two roles")
-    common = {f for f, n in counts.items() if n >= MIN_FEATURE_COUNT}
-    rows = [{f: v for f, v in row.items() if f in common} for row in rows]
-    vectorizer = DictVectorizer(dtype=float, sort=True)
-    matrix = vectorizer.fit_transform(rows)
-    classifier = LogisticRegression(C=REGULARISATION_C, max_iter=1000, solver="lbfgs")
-    classifier.fit(matrix, labels)
-    classes = [str(c) for c in classifier.classes_]
-    coef = classifier.coef_
-    intercept = classifier.intercept_
-    if len(classes) == 2:  # a binary fit has one row: the second class against the first
-        coef = [-coef[0], coef[0]]
-        intercept = [-intercept[0], intercept[0]]
-    names = [str(n) for n in vectorizer.get_feature_names_out()]
+    common = linear.common_features(rows, MIN_FEATURE_COUNT)
+    classes, coef, intercept, names = linear.fit(
+        [{f: 1.0 for f in row if f in common} for row in rows],
+        labels,
+        C=REGULARISATION_C,
+        max_iter=1000,
+    )
     # Roles absent from training get a bias far below the others, so they are never predicted.
     column = {role: classes.index(role) if role in classes else -1 for role in ROLES}
 
     def pick(values: Any, role: str, missing: float) -> float:
         return round(float(values[column[role]]), WEIGHT_DECIMALS) if column[role] >= 0 else missing
 
-    strength = sorted(
-        range(len(names)),
-        key=lambda j: (-max(abs(float(coef[c][j])) for c in range(len(classes))), names[j]),
-    )
     weights: dict[str, tuple[float, ...]] = {}
-    for j in strength[:max_features]:
+    for j in linear.strongest(names, coef, range(len(classes)))[:max_features]:
         row = tuple(pick([coef[c][j] for c in range(len(classes))], r, 0.0) for r in ROLES)
         if any(row):
             weights[names[j]] = row

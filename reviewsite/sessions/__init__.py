@@ -7,13 +7,12 @@ session rotation work exactly as with the stock engines."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC
 from functools import cache
 from typing import Any
 
 from django.db import connections, router
 from django.utils import timezone
-from django.utils.dateparse import parse_datetime
 
 
 class PrecompiledLoad:
@@ -38,9 +37,7 @@ class PrecompiledLoad:
             self._session_key = None
             return None
         data, expires = row
-        if not isinstance(expires, datetime):  # SQLite gives text, in UTC
-            expires = parse_datetime(expires)
-        if expires is not None and timezone.is_naive(expires):
+        if timezone.is_naive(expires):  # SQLite's, in UTC
             expires = timezone.make_aware(expires, UTC)
         return self.model(session_key=key, session_data=data, expire_date=expires)
 
