@@ -12,6 +12,7 @@ from django.contrib.auth.views import redirect_to_login
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import get_template
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -218,7 +219,12 @@ def job_status_partial(request: MemberRequest, job_id: UUID) -> HttpResponse:
     is_time = asked.isascii() and asked.isdigit() and len(asked) <= 12
     watch = int(asked) if is_time else int(time.time())
     context = {**_status_context(request, job, watch), "polled": True}
-    response = render(request, "jobs/job_detail.html#status", context)
+    if job.is_active:
+        # The running block needs nothing from the request (no form, no user, no messages), so
+        # it skips the context processors.
+        response = HttpResponse(get_template("jobs/job_detail.html#status").render(context))
+    else:
+        response = render(request, "jobs/job_detail.html#status", context)
     if job.is_finished and request.htmx:
         # 286 tells htmx to stop polling; the finished fragment carries no trigger either.
         response.status_code = HttpResponseStopPolling.status_code
