@@ -23,6 +23,7 @@ from jobs.kinds import JobKind, readable_stage
 from jobs.library import (
     from_project,
     import_records,
+    index_version,
     library_for,
     publish_references,
     record_for,
@@ -205,6 +206,7 @@ def _review(job: Job, progress: ProgressReporter) -> Outcome:
     own = from_project((paper.pmid for paper in review.papers), project_id=job.project_id)
     review = replace(
         review,
+        diagnostics=replace(review.diagnostics, library_version=index_version(library)),
         source=cast(ReviewSource, report.source),
         papers=tuple(replace(paper, from_project=paper.pmid in own) for paper in review.papers),
     )

@@ -3,18 +3,25 @@ rebuilt when it changes, and each project's own references, indexed in memory.""
 
 from __future__ import annotations
 
+import logging
+import os
+import socket
 import threading
+import time
+import uuid
 from collections import OrderedDict
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
+from datetime import timedelta
 from pathlib import Path
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Count, Max
+from django.db.models import Count, F, Max, Q
 from django.db.models.functions import Lower
+from django.utils import timezone
 
-from jobs.models import Paper, ProjectReference
+from jobs.models import IndexBuild, Paper, ProjectReference
 from research import (
     CombinedLibrary,
     InMemoryLibrary,
@@ -30,6 +37,13 @@ STREAM_CHUNK = 2000
 
 _lock = threading.Lock()
 _loaded: SearchIndex | None = None
+_loaded_from: Path | None = None
+_rung_at: float | None = None
+# A process that finds its index stale asks for a build at most this often.
+RING_EVERY_SECONDS = 30.0
+KEY_FILE = ".key"
+
+log = logging.getLogger(__name__)
 
 
 def index_directory() -> Path:
@@ -49,21 +63,25 @@ def _fingerprint(rows) -> str:
     return f"{stats['count']}:{stats['top'] or 0}:{latest}"
 
 
-def _stored_records() -> Iterator[PaperRecord]:
-    """Every paper's record, streamed in chunks."""
+def _stored_records(beat: Callable[[], None]) -> Iterator[PaperRecord]:
+    """Every paper's record, streamed in chunks; beat() between chunks."""
     rows = Paper.objects.order_by("id").values_list("record", flat=True)
-    for data in rows.iterator(chunk_size=STREAM_CHUNK):
+    for n, data in enumerate(rows.iterator(chunk_size=STREAM_CHUNK), start=1):
+        if n % STREAM_CHUNK == 0:
+            beat()
         yield PaperRecord.from_dict(data)
 
 
-def rebuild_index() -> SearchIndex:
-    """Index every paper, save the index and make it the one this process searches."""
-    global _loaded
+def rebuild_index(beat: Callable[[], None] = lambda: None) -> SearchIndex:
+    """Index every paper, save the index and make it the one this process searches. Callers
+    other than build_shared_index must hold no lock: use build_shared_index."""
+    global _loaded, _loaded_from
     # Taken before reading, so papers changed during the build make the index stale, not lost.
     fingerprint = library_fingerprint()
-    index = SearchIndex.build(_stored_records(), fingerprint=fingerprint)
+    index = SearchIndex.build(_stored_records(beat), fingerprint=fingerprint)
     index.save(index_directory())
-    _loaded = index
+    with _lock:
+        _loaded, _loaded_from = index, index_directory()
     return index
 
 
@@ -72,6 +90,11 @@ class DjangoLibrary:
 
     def __init__(self, index: SearchIndex) -> None:
         self.index = index
+
+    @property
+    def version(self) -> str:
+        """Which build of the index answers: its saved version's name."""
+        return self.index.version
 
     def search(self, query: str, k: int) -> list[tuple[str, float]]:
         """The k best (pmid, score) pairs for the query, best first."""
@@ -89,22 +112,132 @@ class DjangoLibrary:
 
 
 def get_library() -> DjangoLibrary:
-    """The library, its index loaded once per process and reloaded or rebuilt when stale."""
-    global _loaded
+    """The shared library, searched through this host's last complete index: loaded
+    memory-mapped once per process, and again when a newer build lands. A stale index keeps
+    answering while one background build makes the next (index_build_ring); only a host with
+    no index at all builds one before answering, once, whoever asks first."""
+    global _loaded, _loaded_from
     fingerprint = library_fingerprint()
     with _lock:
+        if _loaded_from != index_directory():  # DATA_DIR changed (tests do): start afresh
+            _loaded, _loaded_from = None, index_directory()
         if _loaded is not None and _loaded.fingerprint == fingerprint:
             return DjangoLibrary(_loaded)
+        newer = _newer_saved_index(_loaded)
+        if newer is not None:
+            _loaded = newer
+    if _loaded is None:
+        build_shared_index(wait=True)
+        with _lock:
+            _loaded = _newer_saved_index(None) or _loaded
+    assert _loaded is not None
+    if _loaded.fingerprint != fingerprint:
+        _ring_for_build()
+    return DjangoLibrary(_loaded)
+
+
+def _newer_saved_index(loaded: SearchIndex | None) -> SearchIndex | None:
+    """The index saved on this host, memory-mapped, if it is not the one already loaded."""
+    directory = index_directory()
+    version = SearchIndex.current_version(directory)
+    if version is None or (loaded is not None and loaded.version == version):
+        return None
+    try:
+        return SearchIndex.load(directory, mmap=True)
+    except FileNotFoundError:  # an older format, or replaced while read: build anew
+        return None
+
+
+def _ring_for_build() -> None:
+    """Ask for a background build, at most every RING_EVERY_SECONDS from this process."""
+    global _rung_at
+    moment = time.monotonic()
+    if _rung_at is not None and moment - _rung_at < RING_EVERY_SECONDS:
+        return
+    _rung_at = moment
+    from jobs import lifecycle
+
+    lifecycle.index_build_ring()
+
+
+def build_shared_index(*, wait: bool = False) -> bool:
+    """Bring this host's index up to date with the library, single-flight across every
+    process and host that shares the index directory (a lock row in the database). Returns
+    whether this call built. Another holder's build is left to it, since a holder looks at
+    the library again after saving and builds once more if it changed meanwhile; with wait,
+    a caller that finds no index at all waits for the holder's to land (or its lock to go
+    stale) instead."""
+    key = _directory_key()
+    holder = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+    built = False
+    while True:
+        if not _claim(key, holder):
+            if not wait or _newer_saved_index(None) is not None:
+                return built
+            time.sleep(1)
+            continue
+        fingerprint = ""
         try:
-            saved = SearchIndex.load(index_directory())
-        except FileNotFoundError:
-            saved = None
-        if saved is not None and saved.fingerprint == fingerprint:
-            _loaded = saved
-        else:
-            rebuild_index()
-        assert _loaded is not None
-        return DjangoLibrary(_loaded)
+            fingerprint = library_fingerprint()
+            saved = _newer_saved_index(None)
+            if saved is None or saved.fingerprint != fingerprint:
+                started = time.monotonic()
+                index = rebuild_index(beat=lambda: _beat(key, holder))
+                log.info(
+                    "search index built: %s papers in %.1f s (%s)",
+                    len(index), time.monotonic() - started, index.version,
+                )  # fmt: skip
+                built = True
+        finally:
+            _release(key, holder, fingerprint=fingerprint, built=built)
+        if library_fingerprint() == fingerprint:
+            return built
+        wait = False  # changed while building: once more, if nobody else has started
+
+
+def _directory_key() -> str:
+    """This index directory's identity: processes and hosts sharing the directory share its
+    lock, and a host with a directory of its own builds its own index."""
+    directory = index_directory()
+    directory.mkdir(parents=True, exist_ok=True)
+    path = directory / KEY_FILE
+    try:
+        with open(path, "x", encoding="ascii") as out:
+            out.write(uuid.uuid4().hex)
+    except FileExistsError:
+        pass
+    for _ in range(50):  # written by another process a moment ago
+        key = path.read_text(encoding="ascii").strip()
+        if key:
+            return key
+        time.sleep(0.01)
+    raise RuntimeError(f"{path} stays empty")
+
+
+def _claim(key: str, holder: str) -> bool:
+    moment = timezone.now()
+    stale = moment - timedelta(seconds=settings.INDEX_BUILD_STALE_SECONDS)
+    IndexBuild.objects.get_or_create(directory=key)
+    free = Q(holder="") | Q(heartbeat_at__lt=stale)
+    claimed = IndexBuild.objects.filter(free, directory=key).update(
+        holder=holder, heartbeat_at=moment
+    )
+    return claimed == 1
+
+
+def _beat(key: str, holder: str) -> None:
+    IndexBuild.objects.filter(directory=key, holder=holder).update(heartbeat_at=timezone.now())
+
+
+def _release(key: str, holder: str, *, fingerprint: str, built: bool) -> None:
+    changes: dict = {"holder": "", "heartbeat_at": None}
+    if built:
+        changes |= {
+            "builds": F("builds") + 1,
+            "built_fingerprint": fingerprint,
+            "finished_at": timezone.now(),
+        }
+    IndexBuild.objects.filter(directory=key, holder=holder).update(**changes)
 
 
 def import_records(
@@ -115,7 +248,8 @@ def import_records(
     on_batch: Callable[[int], None] | None = None,
 ) -> tuple[int, int]:
     """Insert or update shared papers by PMID, a short transaction a batch; returns (created,
-    updated). Only operators' baseline files and PubMed's own records come here.
+    updated), and rings for a background build of the search index. Only operators' baseline
+    files and PubMed's own records come here.
 
     With a report, the PMIDs its file asked to delete (DeleteCitation) are deleted once the
     records are consumed. on_batch(total) is called after each batch, for progress output.
@@ -138,6 +272,10 @@ def import_records(
             on_batch(total)
     if report is not None:
         delete_papers(report.deleted)
+    if total or (report is not None and report.deleted):
+        from jobs import lifecycle
+
+        lifecycle.index_build_ring()
     return created, updated
 
 
@@ -235,6 +373,15 @@ def project_library(project_id: int) -> InMemoryLibrary | None:
         while len(_project_libraries) > PROJECT_LIBRARIES_KEPT:
             _project_libraries.popitem(last=False)
     return library
+
+
+def index_version(library: Library) -> str:
+    """The shared index build a library searches ("" when it searches none)."""
+    if isinstance(library, DjangoLibrary):
+        return library.version
+    if isinstance(library, CombinedLibrary):
+        return next(filter(None, map(index_version, library.libraries)), "")
+    return ""
 
 
 def library_for(project_id: int) -> Library:

@@ -23,6 +23,7 @@ from jobs.models import Job, Project
 from research.schema import Result, load_result
 
 RUN_TASK = "jobs.tasks.run_job"
+INDEX_TASK = "jobs.tasks.build_index"
 
 log = logging.getLogger(__name__)
 
@@ -89,6 +90,13 @@ def job_enqueue(*, job_id: UUID) -> None:
     transaction.on_commit(
         partial(async_task, RUN_TASK, str(job_id), task_name=f"job-{job_id}", group="jobs")
     )
+
+
+def index_build_ring() -> None:
+    """Ring the doorbell for a background build of the shared search index once the current
+    transaction commits. Builds are single-flight (jobs.library.build_shared_index), so a
+    ring while one runs costs a worker only a lock check."""
+    transaction.on_commit(partial(async_task, INDEX_TASK, task_name="search-index", group="index"))
 
 
 def _existing_submission(*, creator, project: Project, input_hash: str, key: str) -> Job | None:

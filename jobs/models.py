@@ -549,3 +549,19 @@ class RateBucket(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+class IndexBuild(models.Model):
+    """The single-flight lock for building one search index directory, shared by every process
+    and host that uses it: whoever holds it builds; the others keep searching the last
+    complete index. A holder that stops beating loses it after INDEX_BUILD_STALE_SECONDS."""
+
+    directory = models.CharField(max_length=64, primary_key=True)
+    holder = models.CharField(max_length=200, blank=True)
+    heartbeat_at = models.DateTimeField(null=True, blank=True)
+    builds = models.PositiveIntegerField(default=0)
+    built_fingerprint = models.CharField(max_length=200, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return self.directory

@@ -16,6 +16,7 @@ from jobs.execution import (
     run_engine,
     worker_name,
 )
+from jobs.library import build_shared_index
 from jobs.logging import job_context
 from jobs.models import Job
 from jobs.notifications import notify_if_long
@@ -35,6 +36,11 @@ def run_job(job_id: str) -> str:
         if outcome in {"completed", "failed", "timed out"}:
             notify_if_long(job_id=UUID(job_id))
     return outcome
+
+
+def build_index() -> str:
+    """Bring the shared search index up to date, unless another process is already at it."""
+    return "built" if build_shared_index() else "nothing to build"
 
 
 def _run(job_id: UUID) -> str:

@@ -21,7 +21,10 @@ from research.version import ENGINE_VERSION, INDEX_FORMAT
 CURRENT_FILE = "CURRENT"
 LOCK_FILE = ".lock"
 META_FILE = "meta.json"
-PMIDS_FILE = "pmids.json"
+PMIDS_FILE = "pmids.npy"
+SORTED_PMIDS_FILE = "pmids_sorted.npy"
+SORT_ORDER_FILE = "pmids_order.npy"
+RANK_FILE = "pmid_rank.npy"
 FULL_TEXT_FILE = "has_pmcid.npy"
 # Title words say most about a paper, so the title counts twice.
 TITLE_WEIGHT = 2
@@ -46,21 +49,25 @@ class SearchIndex:
     def __init__(
         self,
         *,
-        pmids: list[str],
+        pmids: np.ndarray,
+        sorted_pmids: np.ndarray,
+        sort_order: np.ndarray,
+        pmid_rank: np.ndarray,
         has_pmcid: np.ndarray,
         retriever: bm25s.BM25 | None,
         fingerprint: str = "",
+        version: str = "",
     ) -> None:
         self.pmids = pmids
         self.fingerprint = fingerprint
+        # The saved version's directory name; empty until the index is saved.
+        self.version = version
+        self._sorted_pmids = sorted_pmids
+        self._sort_order = sort_order
+        self._pmid_rank = pmid_rank
         self._has_pmcid = has_pmcid
         self._retriever = retriever
-        self._vocab: dict[str, int] = dict(retriever.vocab_dict) if retriever is not None else {}
-        self._position = {pmid: i for i, pmid in enumerate(pmids)}
-        # Ties break by PMID in numeric order; a rank array keeps that a single lexsort.
-        order = sorted(range(len(pmids)), key=lambda i: (len(pmids[i]), pmids[i]))
-        self._pmid_rank = np.empty(len(pmids), dtype=np.int64)
-        self._pmid_rank[order] = np.arange(len(pmids))
+        self._vocab: dict[str, int] = retriever.vocab_dict if retriever is not None else {}
 
     @classmethod
     def build(cls, records: Iterable[PaperRecord], *, fingerprint: str = "") -> SearchIndex:
@@ -84,8 +91,16 @@ class SearchIndex:
         if vocab:
             retriever = bm25s.BM25()
             retriever.index((corpus, vocab), create_empty_token=False, show_progress=False)
+        pmid_array = np.array(pmids, dtype=f"<U{max(map(len, pmids), default=1) or 1}")
+        sort_order = np.argsort(pmid_array, kind="stable")
+        # Ties break by PMID in numeric order (shorter first); a rank array keeps that one lexsort.
+        pmid_rank = np.empty(len(pmids), dtype=np.int64)
+        pmid_rank[np.lexsort((pmid_array, np.char.str_len(pmid_array)))] = np.arange(len(pmids))
         return cls(
-            pmids=pmids,
+            pmids=pmid_array,
+            sorted_pmids=pmid_array[sort_order],
+            sort_order=sort_order,
+            pmid_rank=pmid_rank,
             has_pmcid=np.array(full_text, dtype=bool),
             retriever=retriever,
             fingerprint=fingerprint,
@@ -95,12 +110,21 @@ class SearchIndex:
         return len(self.pmids)
 
     def __contains__(self, pmid: object) -> bool:
-        return pmid in self._position
+        return self._position(pmid) is not None
 
     def has_pmcid(self, pmid: str) -> bool:
         """Whether the paper has free full text in PubMed Central."""
-        at = self._position.get(pmid)
+        at = self._position(pmid)
         return at is not None and bool(self._has_pmcid[at])
+
+    def _position(self, pmid: object) -> int | None:
+        """Where the PMID sits in self.pmids, found by binary search; None if absent."""
+        if not isinstance(pmid, str):
+            return None
+        at = int(np.searchsorted(self._sorted_pmids, pmid))
+        if at == len(self._sorted_pmids) or self._sorted_pmids[at] != pmid:
+            return None
+        return int(self._sort_order[at])
 
     def search(
         self, query: str, k: int = 50, *, allowed: Callable[[str], bool] | None = None
@@ -118,7 +142,7 @@ class SearchIndex:
         ranked = matched[np.lexsort((self._pmid_rank[matched], -scores[matched]))]
         results: list[tuple[str, float]] = []
         for at in ranked:
-            pmid = self.pmids[at]
+            pmid = str(self.pmids[at])
             if allowed is None or allowed(pmid):
                 results.append((pmid, round(float(scores[at]), 6)))
                 if len(results) == k:
@@ -142,8 +166,15 @@ class SearchIndex:
         staging.mkdir()
         if self._retriever is not None:
             self._retriever.save(staging, show_progress=False)
-        (staging / PMIDS_FILE).write_text(json.dumps(self.pmids), encoding="utf-8")
-        np.save(staging / FULL_TEXT_FILE, self._has_pmcid, allow_pickle=False)
+        arrays = {
+            PMIDS_FILE: self.pmids,
+            SORTED_PMIDS_FILE: self._sorted_pmids,
+            SORT_ORDER_FILE: self._sort_order,
+            RANK_FILE: self._pmid_rank,
+            FULL_TEXT_FILE: self._has_pmcid,
+        }
+        for file_name, array in arrays.items():
+            np.save(staging / file_name, array, allow_pickle=False)
         meta = {
             "format": INDEX_FORMAT,
             "engine_version": ENGINE_VERSION,
@@ -156,41 +187,60 @@ class SearchIndex:
         pointer = directory / f".{CURRENT_FILE}.{uuid.uuid4().hex}"
         pointer.write_text(name, encoding="utf-8")
         os.replace(pointer, directory / CURRENT_FILE)
+        self.version = name
         _remove_old_versions(directory, keep=name)
 
+    @staticmethod
+    def current_version(directory: Path) -> str | None:
+        """The name of the version CURRENT points at, reading nothing else; None if none."""
+        try:
+            name = (Path(directory) / CURRENT_FILE).read_text(encoding="utf-8").strip()
+        except FileNotFoundError:
+            return None
+        return name or None
+
     @classmethod
-    def load(cls, directory: Path) -> SearchIndex:
-        """Load the index last saved in directory; FileNotFoundError if there is none."""
+    def load(cls, directory: Path, *, mmap: bool = False) -> SearchIndex:
+        """Load the index last saved in directory; FileNotFoundError if there is none.
+
+        With mmap, the arrays are mapped read-only from disk, so processes share one copy."""
         directory = Path(directory)
         # A concurrent save may remove the version just read from CURRENT; read it again then.
         for attempt in range(3):
             try:
-                return cls._load_version(directory)
+                return cls._load_version(directory, mmap=mmap)
             except FileNotFoundError:
                 if attempt == 2 or not (directory / CURRENT_FILE).exists():
                     raise
         raise AssertionError("unreachable")
 
     @classmethod
-    def _load_version(cls, directory: Path) -> SearchIndex:
+    def _load_version(cls, directory: Path, *, mmap: bool) -> SearchIndex:
         """Load the version CURRENT names."""
-        current = directory / CURRENT_FILE
-        if not current.exists():
+        name = cls.current_version(directory)
+        if name is None:
             raise FileNotFoundError(f"no search index in {directory}")
-        version = directory / current.read_text(encoding="utf-8").strip()
+        version = directory / name
         meta = json.loads((version / META_FILE).read_text(encoding="utf-8"))
         if meta.get("format") != INDEX_FORMAT:
             raise FileNotFoundError(f"the search index in {directory} has an older format")
-        pmids = json.loads((version / PMIDS_FILE).read_text(encoding="utf-8"))
-        has_pmcid = np.load(version / FULL_TEXT_FILE, allow_pickle=False)
+        mmap_mode = "r" if mmap else None
+
+        def array(file_name: str) -> np.ndarray:
+            return np.load(version / file_name, mmap_mode=mmap_mode, allow_pickle=False)
+
         retriever = None
         if not meta.get("empty"):
-            retriever = bm25s.BM25.load(version, show_progress=False)
+            retriever = bm25s.BM25.load(version, mmap=mmap, show_progress=False)
         return cls(
-            pmids=pmids,
-            has_pmcid=has_pmcid,
+            pmids=array(PMIDS_FILE),
+            sorted_pmids=array(SORTED_PMIDS_FILE),
+            sort_order=array(SORT_ORDER_FILE),
+            pmid_rank=array(RANK_FILE),
+            has_pmcid=array(FULL_TEXT_FILE),
             retriever=retriever,
             fingerprint=str(meta.get("fingerprint", "")),
+            version=name,
         )
 
 

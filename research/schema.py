@@ -135,6 +135,8 @@ class ReviewDiagnostics:
     weights: dict[str, float]
     timings_ms: dict[str, float]
     engine_version: str = ENGINE_VERSION
+    # Which build of the shared search index answered (the web app's reviews); absent before.
+    library_version: str = Field(default="", exclude_if=lambda value: not value)
 
 
 @dataclass(frozen=True, config=_STRICT)

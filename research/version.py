@@ -2,4 +2,4 @@
 
 ENGINE_VERSION = "1.0.0"
 # Bump when tokenisation or the on-disk layout changes, so saved indexes are rebuilt.
-INDEX_FORMAT = 1
+INDEX_FORMAT = 2

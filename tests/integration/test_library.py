@@ -1,17 +1,22 @@
-"""The database library: upserts, fingerprint, on-disk index kept in step, one-query fetches."""
+"""The database library: upserts, fingerprint, one-query fetches, and the on-disk index built
+once, in the background, while the last complete one answers."""
 
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
+from django.utils.timezone import now
 
+from jobs import library
 from jobs.library import (
     DjangoLibrary,
+    build_shared_index,
     get_library,
     import_records,
     library_fingerprint,
     rebuild_index,
 )
-from jobs.models import Paper
+from jobs.models import IndexBuild, Paper
 from research import (
     PaperRecord,
     ParseReport,
@@ -75,12 +80,79 @@ def test_get_library_builds_the_index_then_reuses_it(data_dir, django_assert_num
     assert again.index is library.index
 
 
-def test_get_library_rebuilds_when_papers_change():
+ZEBRAFISH = PaperRecord(pmid="70001234", title="Zebrafish models of heart regeneration.")
+
+
+def test_a_changed_library_answers_from_the_last_index_until_one_build_lands(
+    data_dir, django_capture_on_commit_callbacks
+):
     import_records(sample())
-    assert get_library().search("zebrafish", 5) == []
-    zebrafish = PaperRecord(pmid="70001234", title="Zebrafish models of heart regeneration.")
-    import_records([zebrafish])
+    first = get_library()
+    with django_capture_on_commit_callbacks() as rung:
+        import_records([ZEBRAFISH])
+    assert len(rung) == 1  # the import asked for one background build
+    stale = get_library()
+    assert stale.index is first.index and stale.search("zebrafish", 5) == []
+    assert build_shared_index() is True  # the background task's work
+    fresh = get_library()
+    assert fresh.search("zebrafish", 5)[0][0] == "70001234"
+    assert fresh.version != first.version
+    assert fresh.version == SearchIndex.current_version(data_dir / "index")
+    build = IndexBuild.objects.get()
+    assert (build.builds, build.holder, build.built_fingerprint) == (2, "", library_fingerprint())
+    assert build_shared_index() is False  # up to date: nothing to build
+
+
+def test_a_build_is_single_flight_and_a_silent_holder_loses_the_lock(data_dir, settings):
+    import_records(sample())
+    key = library._directory_key()
+    IndexBuild.objects.create(directory=key, holder="elsewhere:1:a", heartbeat_at=now())
+    assert build_shared_index() is False  # another process is building
+    assert SearchIndex.current_version(data_dir / "index") is None
+    silent = now() - timedelta(seconds=settings.INDEX_BUILD_STALE_SECONDS + 1)
+    IndexBuild.objects.filter(pk=key).update(heartbeat_at=silent)
+    assert build_shared_index() is True
+    assert IndexBuild.objects.get().holder == ""
+    assert len(get_library()) == 6
+
+
+def test_papers_changed_during_a_build_get_one_more_build(data_dir, monkeypatch):
+    import_records(sample())
+    real = library.rebuild_index
+    builds = []
+
+    def rebuild(beat):
+        builds.append(library_fingerprint())
+        index = real(beat)
+        if len(builds) == 1:
+            import_records([ZEBRAFISH])  # lands while the first build is being saved
+        return index
+
+    monkeypatch.setattr(library, "rebuild_index", rebuild)
+    assert build_shared_index() is True
+    assert len(builds) == 2 and builds[0] != builds[1]
     assert get_library().search("zebrafish", 5)[0][0] == "70001234"
+    assert IndexBuild.objects.get().builds == 2
+
+
+def test_a_process_that_finds_its_index_stale_rings_at_most_every_half_minute(
+    data_dir, monkeypatch, django_capture_on_commit_callbacks
+):
+    import_records(sample())
+    get_library()
+    monkeypatch.setattr(library, "_rung_at", None)
+    Paper.objects.filter(pmid="90000002").delete()  # changes the library without ringing
+    with django_capture_on_commit_callbacks() as rung:
+        for _ in range(3):
+            assert len(get_library()) == 6  # the last index answers meanwhile
+    assert len(rung) == 1
+
+
+def test_a_host_without_an_index_builds_one_before_answering(data_dir):
+    import_records(sample())
+    assert SearchIndex.current_version(data_dir / "index") is None
+    assert len(get_library()) == 6
+    assert IndexBuild.objects.get().builds == 1
 
 
 def test_get_library_reloads_an_index_another_process_saved(data_dir):

@@ -10,7 +10,7 @@ from pathlib import Path
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from jobs.library import delete_papers, import_records, rebuild_index
+from jobs.library import build_shared_index, delete_papers, get_library, import_records
 from research import PaperRecord, ParseReport, PubMedXMLError, read_pubmed
 
 
@@ -25,7 +25,9 @@ class Command(BaseCommand):
             "files", nargs="+", type=Path, help="PubMed XML files, plain or gzipped"
         )
         parser.add_argument(
-            "--no-index", action="store_true", help="skip rebuilding the search index afterwards"
+            "--no-index",
+            action="store_true",
+            help="leave the search index to the workers' background build",
         )
 
     def handle(self, *args, files: list[Path], no_index: bool, **options) -> None:
@@ -40,9 +42,12 @@ class Command(BaseCommand):
                 failures.append(str(exc))
         if imported and not no_index:
             started = time.perf_counter()
-            index = rebuild_index()
-            seconds = time.perf_counter() - started
-            self.stdout.write(f"Search index rebuilt: {len(index):,} papers in {seconds:.1f} s")
+            if build_shared_index():
+                seconds = time.perf_counter() - started
+                papers = len(get_library())
+                self.stdout.write(f"Search index rebuilt: {papers:,} papers in {seconds:.1f} s")
+            else:
+                self.stdout.write("Search index: up to date, or another process is building it.")
         if failures:
             raise CommandError(f"{len(failures)} of {len(files)} files were not imported.")
 

@@ -1,5 +1,8 @@
 """The BM25 index: build, search, ties, filters, save and load."""
 
+import json
+
+import numpy as np
 import pytest
 
 from research import CombinedLibrary, InMemoryLibrary, SearchIndex
@@ -76,6 +79,91 @@ def test_empty_index_builds_saves_and_searches(tmp_path):
     assert len(index) == 0 and index.search("anything") == []
     index.save(tmp_path / "index")
     assert len(SearchIndex.load(tmp_path / "index")) == 0
+
+
+@pytest.mark.parametrize("mmap", [False, True])
+def test_empty_index_round_trips(tmp_path, mmap):
+    SearchIndex.build([]).save(tmp_path / "index")
+    loaded = SearchIndex.load(tmp_path / "index", mmap=mmap)
+    assert len(loaded) == 0 and list(loaded.pmids) == []
+    assert loaded.search("anything") == [] and "1" not in loaded
+    assert not loaded.has_pmcid("1")
+
+
+QUERIES = ["remdesivir", "remdesivir COVID-19", "asthmatic exacerbation", "sepsis", "relapse"]
+
+
+def tied_records():
+    """Papers with the same text under PMIDs whose text order is not their numeric order."""
+    return [
+        make_record(pmid=p, title="Identical title about sepsis and relapse.")
+        for p in ("900", "85", "1000", "9", "10000", "899")
+    ]
+
+
+def test_a_memory_mapped_index_searches_as_the_built_one(sample_records, tmp_path):
+    built = SearchIndex.build(sample_records + tied_records(), fingerprint="abc")
+    built.save(tmp_path / "index")
+    mapped = SearchIndex.load(tmp_path / "index", mmap=True)
+    in_memory = SearchIndex.load(tmp_path / "index")
+    assert isinstance(mapped.pmids, np.memmap) and not isinstance(in_memory.pmids, np.memmap)
+    assert mapped.fingerprint == "abc" and len(mapped) == len(built) == 12
+    for query in QUERIES:
+        expected = built.search(query)
+        assert expected, query
+        assert mapped.search(query) == in_memory.search(query) == expected
+        assert mapped.search(query, k=2, allowed=mapped.has_pmcid) == built.search(
+            query, k=2, allowed=built.has_pmcid
+        )
+    ties = [p for p, _ in mapped.search("sepsis")]
+    assert ties == ["9", "85", "899", "900", "1000", "10000"]
+    assert all(type(p) is str for p in ties)
+
+
+@pytest.mark.parametrize("mmap", [False, True])
+def test_membership_and_full_text_on_a_loaded_index(sample_records, tmp_path, mmap):
+    SearchIndex.build(sample_records + tied_records()).save(tmp_path / "index")
+    loaded = SearchIndex.load(tmp_path / "index", mmap=mmap)
+    assert "90000001" in loaded and "85" in loaded and "10000" in loaded
+    for absent in ("8", "86", "90000000", "900000010", "", 85, None):
+        assert absent not in loaded
+    assert loaded.has_pmcid("90000001") and loaded.has_pmcid("90000005")
+    assert not loaded.has_pmcid("90000002") and not loaded.has_pmcid("85")
+    assert not loaded.has_pmcid("12345")
+    assert set(loaded.pmids) == {r.pmid for r in sample_records + tied_records()}
+
+
+def test_version_names_the_saved_directory(sample_records, tmp_path):
+    directory = tmp_path / "index"
+    assert SearchIndex.current_version(directory) is None
+    index = SearchIndex.build(sample_records)
+    assert index.version == ""
+    index.save(directory)
+    assert index.version.startswith("v2-") and (directory / index.version).is_dir()
+    assert SearchIndex.current_version(directory) == index.version
+    assert SearchIndex.load(directory, mmap=True).version == index.version
+    newer = SearchIndex.build(sample_records[:2])
+    newer.save(directory)
+    assert newer.version not in {"", index.version}
+    assert SearchIndex.current_version(directory) == newer.version
+    assert SearchIndex.load(directory).version == newer.version
+
+
+@pytest.mark.parametrize("mmap", [False, True])
+def test_an_index_in_the_older_format_is_refused(sample_records, tmp_path, mmap):
+    directory = tmp_path / "index"
+    old = directory / "v1-0123456789abcdef"
+    old.mkdir(parents=True)
+    (old / "meta.json").write_text(json.dumps({"format": 1, "fingerprint": "abc"}))
+    (old / "pmids.json").write_text(json.dumps([r.pmid for r in sample_records]))
+    np.save(old / "has_pmcid.npy", np.zeros(len(sample_records), dtype=bool))
+    (directory / "CURRENT").write_text(old.name)
+    assert SearchIndex.current_version(directory) == old.name
+    with pytest.raises(FileNotFoundError):
+        SearchIndex.load(directory, mmap=mmap)
+    SearchIndex.build(sample_records).save(directory)
+    assert not old.exists()
+    assert len(SearchIndex.load(directory, mmap=mmap)) == len(sample_records)
 
 
 def test_a_combined_search_keeps_a_small_librarys_hits_beside_a_large_ones():
