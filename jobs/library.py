@@ -182,7 +182,7 @@ def build_shared_index(*, wait: bool = False) -> bool:
             saved = _newer_saved_index(None)
             if saved is None or saved.fingerprint != fingerprint:
                 started = time.monotonic()
-                index = rebuild_index(beat=lambda: _beat(key, holder))
+                index = rebuild_index(beat=_Beat(key, holder))
                 log.info(
                     "search index built: %s papers in %.1f s (%s)",
                     len(index), time.monotonic() - started, index.version,
@@ -225,8 +225,19 @@ def _claim(key: str, holder: str) -> bool:
     return claimed == 1
 
 
-def _beat(key: str, holder: str) -> None:
-    IndexBuild.objects.filter(directory=key, holder=holder).update(heartbeat_at=timezone.now())
+class _Beat:
+    """Proves a build alive, at most every INDEX_BUILD_HEARTBEAT_SECONDS."""
+
+    def __init__(self, key: str, holder: str) -> None:
+        self.key, self.holder, self.last = key, holder, time.monotonic()
+
+    def __call__(self) -> None:
+        if time.monotonic() - self.last < settings.INDEX_BUILD_HEARTBEAT_SECONDS:
+            return
+        self.last = time.monotonic()
+        IndexBuild.objects.filter(directory=self.key, holder=self.holder).update(
+            heartbeat_at=timezone.now()
+        )
 
 
 def _release(key: str, holder: str, *, fingerprint: str, built: bool) -> None:

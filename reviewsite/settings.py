@@ -121,7 +121,9 @@ JOB_UNCLAIMED_SECONDS = env.int("JOB_UNCLAIMED_SECONDS", 120, validate=POSITIVE)
 JOB_MAX_ACTIVE_PER_USER = env.int("JOB_MAX_ACTIVE_PER_USER", 3, validate=POSITIVE)
 # The shared search index is rebuilt by one process at a time, in the background; a builder
 # proves it is alive this often, and one silent for INDEX_BUILD_STALE_SECONDS loses the lock.
-INDEX_BUILD_HEARTBEAT_SECONDS = env.float("INDEX_BUILD_HEARTBEAT_SECONDS", 10.0, validate=ABOVE_ZERO)
+INDEX_BUILD_HEARTBEAT_SECONDS = env.float(
+    "INDEX_BUILD_HEARTBEAT_SECONDS", 10.0, validate=ABOVE_ZERO
+)
 INDEX_BUILD_STALE_SECONDS = env.int("INDEX_BUILD_STALE_SECONDS", 120, validate=POSITIVE)
 # Pause after each progress report: zero in production; demos and tests slow jobs down with it.
 JOB_STAGE_DELAY_SECONDS = env.float("JOB_STAGE_DELAY_SECONDS", 0.0, validate=NOT_NEGATIVE)

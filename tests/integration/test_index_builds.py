@@ -33,7 +33,7 @@ def references(n: int) -> list[PaperRecord]:
         PaperRecord(
             pmid=str(71000000 + i),
             title=f"Zebrafish fin regeneration after injury, cohort {i}",
-            abstract=(AbstractSection("RESULTS", "", f"Zebrafish regrew fins in {i % 30 + 5} days."),),
+            abstract=(AbstractSection("RESULTS", "", f"Fins regrew in {i % 30 + 5} days."),),
             year=2024,
         )
         for i in range(n)

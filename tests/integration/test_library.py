@@ -1,6 +1,7 @@
 """The database library: upserts, fingerprint, one-query fetches, and the on-disk index built
 once, in the background, while the last complete one answers."""
 
+import time
 from datetime import timedelta
 from pathlib import Path
 
@@ -181,3 +182,16 @@ def test_review_over_the_database_library():
     ).to_dict()
     assert data["papers"][0]["pmid"] in {"90000001", "90000006"}
     assert data["diagnostics"]["library_size"] == 6
+
+
+def test_a_builder_proves_it_is_alive_between_chunks(settings):
+    settings.INDEX_BUILD_HEARTBEAT_SECONDS = 0.01
+    key = library._directory_key()
+    long_ago = now() - timedelta(hours=1)
+    IndexBuild.objects.create(directory=key, holder="me", heartbeat_at=long_ago)
+    beat = library._Beat(key, "me")
+    beat()  # too soon after starting: nothing written
+    assert IndexBuild.objects.get().heartbeat_at == long_ago
+    time.sleep(0.02)
+    beat()
+    assert IndexBuild.objects.get().heartbeat_at > now() - timedelta(seconds=5)
