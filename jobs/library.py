@@ -12,7 +12,7 @@ import uuid
 from collections import OrderedDict
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 
 from django.conf import settings
@@ -39,6 +39,9 @@ _lock = threading.Lock()
 _loaded: SearchIndex | None = None
 _loaded_from: Path | None = None
 _rung_at: float | None = None
+_recent: tuple[tuple[str, str], InMemoryLibrary | None] | None = None
+# Up to this many papers added since the last build are searchable at once, from memory.
+RECENT_PAPERS_MAX = 20_000
 # A process that finds its index stale asks for a build at most this often.
 RING_EVERY_SECONDS = 30.0
 KEY_FILE = ".key"
@@ -86,10 +89,14 @@ def rebuild_index(beat: Callable[[], None] = lambda: None) -> SearchIndex:
 
 
 class DjangoLibrary:
-    """The database's papers, searched through a SearchIndex."""
+    """The database's papers, searched through a SearchIndex, plus (while a newer build is on
+    its way) the papers added or changed since that index was built, indexed in memory."""
 
-    def __init__(self, index: SearchIndex) -> None:
+    def __init__(self, index: SearchIndex, recent: InMemoryLibrary | None = None) -> None:
         self.index = index
+        self.recent = recent
+        added = 0 if recent is None else sum(str(p) not in index for p in recent.index.pmids)
+        self._size = len(index) + added
 
     @property
     def version(self) -> str:
@@ -97,8 +104,11 @@ class DjangoLibrary:
         return self.index.version
 
     def search(self, query: str, k: int) -> list[tuple[str, float]]:
-        """The k best (pmid, score) pairs for the query, best first."""
-        return self.index.search(query, k)
+        """The k best (pmid, score) pairs for the query, best first; with recent papers,
+        each part's own k best, merged (as CombinedLibrary does)."""
+        if self.recent is None:
+            return self.index.search(query, k)
+        return CombinedLibrary(self.index, self.recent).search(query, k)
 
     def get_many(self, pmids: Sequence[str]) -> dict[str, PaperRecord]:
         """The records for the PMIDs that exist, keyed by PMID; one query."""
@@ -108,7 +118,7 @@ class DjangoLibrary:
         return {pmid: PaperRecord.from_dict(data) for pmid, data in rows}
 
     def __len__(self) -> int:
-        return len(self.index)
+        return self._size
 
 
 def get_library() -> DjangoLibrary:
@@ -131,9 +141,32 @@ def get_library() -> DjangoLibrary:
         with _lock:
             _loaded = _newer_saved_index(None) or _loaded
     assert _loaded is not None
-    if _loaded.fingerprint != fingerprint:
-        _ring_for_build()
-    return DjangoLibrary(_loaded)
+    if _loaded.fingerprint == fingerprint:
+        return DjangoLibrary(_loaded)
+    _ring_for_build()
+    return DjangoLibrary(_loaded, _recent_papers(_loaded, fingerprint))
+
+
+def _recent_papers(index: SearchIndex, fingerprint: str) -> InMemoryLibrary | None:
+    """The papers added or changed since the index was built, indexed in memory once per
+    library change in this process, so an import is searchable before the new build lands;
+    None when there are none or too many (then the build is awaited)."""
+    global _recent
+    if _recent is not None and _recent[0] == (index.version, fingerprint):
+        return _recent[1]
+    # f<format>:<count>:<top id>:<latest update>, as library_fingerprint wrote it
+    parts = index.fingerprint.split(":", 3)
+    built_upto = parts[3] if len(parts) == 4 else "-"
+    rows = Paper.objects.all()
+    if built_upto != "-":
+        rows = rows.filter(updated_at__gt=datetime.fromisoformat(built_upto))
+    pmids = list(rows.values_list("pmid", flat=True)[: RECENT_PAPERS_MAX + 1])
+    recent = None
+    if 0 < len(pmids) <= RECENT_PAPERS_MAX:
+        records = Paper.objects.filter(pmid__in=pmids).values_list("record", flat=True)
+        recent = InMemoryLibrary(PaperRecord.from_dict(data) for data in records)
+    _recent = ((index.version, fingerprint), recent)
+    return recent
 
 
 def _newer_saved_index(loaded: SearchIndex | None) -> SearchIndex | None:

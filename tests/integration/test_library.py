@@ -93,10 +93,12 @@ def test_a_changed_library_answers_from_the_last_index_until_one_build_lands(
         import_records([ZEBRAFISH])
     assert len(rung) == 1  # the import asked for one background build
     stale = get_library()
-    assert stale.index is first.index and stale.search("zebrafish", 5) == []
+    # The last index answers, and the new paper is searchable at once, from memory.
+    assert stale.index is first.index and stale.version == first.version
+    assert stale.search("zebrafish", 5)[0][0] == "70001234" and len(stale) == 7
     assert build_shared_index() is True  # the background task's work
     fresh = get_library()
-    assert fresh.search("zebrafish", 5)[0][0] == "70001234"
+    assert fresh.recent is None and fresh.search("zebrafish", 5)[0][0] == "70001234"
     assert fresh.version != first.version
     assert fresh.version == SearchIndex.current_version(data_dir / "index")
     build = IndexBuild.objects.get()
@@ -195,3 +197,18 @@ def test_a_builder_proves_it_is_alive_between_chunks(settings):
     time.sleep(0.02)
     beat()
     assert IndexBuild.objects.get().heartbeat_at > now() - timedelta(seconds=5)
+
+
+def test_papers_since_the_build_are_read_once_per_change_and_not_past_a_limit(
+    monkeypatch, django_assert_num_queries
+):
+    import_records(sample())
+    get_library()
+    import_records([ZEBRAFISH])
+    assert get_library().recent is not None
+    with django_assert_num_queries(1):  # the fingerprint; the recent papers are kept
+        assert get_library().search("zebrafish", 1)[0][0] == "70001234"
+    monkeypatch.setattr(library, "RECENT_PAPERS_MAX", 0)
+    import_records([PaperRecord(pmid="70001235", title="Medaka fins.")])
+    waiting = get_library()  # too many to hold: the build is awaited
+    assert waiting.recent is None and waiting.search("zebrafish", 5) == []
