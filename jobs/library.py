@@ -30,6 +30,7 @@ from research import (
     ParseReport,
     SearchIndex,
 )
+from research.opensearch import OpenSearchIndex
 from research.version import INDEX_FORMAT
 
 UPDATED_FIELDS = ["doi", "pmcid", "title", "journal", "year", "record", "updated_at"]
@@ -40,6 +41,7 @@ _loaded: SearchIndex | None = None
 _loaded_from: Path | None = None
 _rung_at: float | None = None
 _recent: tuple[tuple[str, str], InMemoryLibrary | None] | None = None
+_cluster: tuple[tuple[str, str], OpenSearchIndex] | None = None
 # Up to this many papers added since the last build are searchable at once, from memory.
 RECENT_PAPERS_MAX = 20_000
 # A process that finds its index stale asks for a build at most this often.
@@ -47,6 +49,23 @@ RING_EVERY_SECONDS = 30.0
 KEY_FILE = ".key"
 
 log = logging.getLogger(__name__)
+
+
+def send_library_to_cluster(cluster: OpenSearchIndex, *, on_batch=None) -> int:
+    """Index every shared paper in the search cluster, streamed; how many were sent."""
+    sent = 0
+    rows = Paper.objects.order_by("id").values_list("record", flat=True)
+    batch: list[PaperRecord] = []
+    for data in rows.iterator(chunk_size=STREAM_CHUNK):
+        batch.append(PaperRecord.from_dict(data))
+        if len(batch) == STREAM_CHUNK:
+            sent += cluster.add(batch)
+            batch = []
+            if on_batch:
+                on_batch(sent)
+    sent += cluster.add(batch)
+    cluster.refresh()
+    return sent
 
 
 def index_directory() -> Path:
@@ -112,21 +131,63 @@ class DjangoLibrary:
 
     def get_many(self, pmids: Sequence[str]) -> dict[str, PaperRecord]:
         """The records for the PMIDs that exist, keyed by PMID; one query."""
-        if not pmids:
-            return {}
-        rows = Paper.objects.filter(pmid__in=list(pmids)).values_list("pmid", "record")
-        return {pmid: PaperRecord.from_dict(data) for pmid, data in rows}
+        return _papers(pmids)
 
     def __len__(self) -> int:
         return self._size
 
 
-def get_library() -> DjangoLibrary:
-    """The shared library, searched through this host's last complete index: loaded
+class ClusterLibrary:
+    """The database's papers, searched in an OpenSearch cluster (SEARCH_BACKEND=opensearch):
+    imports index their papers there as they are written, so nothing is rebuilt."""
+
+    def __init__(self, index: OpenSearchIndex) -> None:
+        self.index = index
+
+    @property
+    def version(self) -> str:
+        return f"opensearch:{self.index.index}"
+
+    def search(self, query: str, k: int) -> list[tuple[str, float]]:
+        """The k best (pmid, score) pairs for the query, best first."""
+        return self.index.search(query, k)
+
+    def get_many(self, pmids: Sequence[str]) -> dict[str, PaperRecord]:
+        """The records for the PMIDs that exist, keyed by PMID; one query."""
+        return _papers(pmids)
+
+    def __len__(self) -> int:
+        return len(self.index)
+
+
+def _papers(pmids: Sequence[str]) -> dict[str, PaperRecord]:
+    if not pmids:
+        return {}
+    rows = Paper.objects.filter(pmid__in=list(pmids)).values_list("pmid", "record")
+    return {pmid: PaperRecord.from_dict(data) for pmid, data in rows}
+
+
+def search_cluster() -> OpenSearchIndex | None:
+    """The OpenSearch index the shared library lives in, or None with the embedded backend."""
+    global _cluster
+    if settings.SEARCH_BACKEND != "opensearch":
+        return None
+    place = (settings.OPENSEARCH_URL, settings.OPENSEARCH_INDEX)
+    if _cluster is None or _cluster[0] != place:
+        _cluster = (place, OpenSearchIndex(*place))
+    return _cluster[1]
+
+
+def get_library() -> DjangoLibrary | ClusterLibrary:
+    """The shared library, in the search cluster when one is configured; otherwise searched
+    through this host's last complete index: loaded
     memory-mapped once per process, and again when a newer build lands. A stale index keeps
     answering while one background build makes the next (index_build_ring); only a host with
     no index at all builds one before answering, once, whoever asks first."""
     global _loaded, _loaded_from
+    cluster = search_cluster()
+    if cluster is not None:
+        return ClusterLibrary(cluster)
     fingerprint = library_fingerprint()
     with _lock:
         if _loaded_from != index_directory():  # DATA_DIR changed (tests do): start afresh
@@ -316,7 +377,10 @@ def import_records(
             on_batch(total)
     if report is not None:
         delete_papers(report.deleted)
-    if total or (report is not None and report.deleted):
+    cluster = search_cluster()
+    if cluster is not None:
+        cluster.refresh()
+    elif total or (report is not None and report.deleted):
         from jobs import lifecycle
 
         lifecycle.index_build_ring()
@@ -324,17 +388,22 @@ def import_records(
 
 
 def delete_papers(pmids: Iterable[str]) -> int:
-    """Delete the papers with these PMIDs; returns how many rows went."""
+    """Delete the papers with these PMIDs (from the search cluster too); returns how many
+    rows went."""
     pmids = list(dict.fromkeys(pmids))
     removed = 0
     for start in range(0, len(pmids), STREAM_CHUNK):
         removed += Paper.objects.filter(pmid__in=pmids[start : start + STREAM_CHUNK]).delete()[0]
+    cluster = search_cluster()
+    if cluster is not None and pmids:
+        cluster.delete(pmids)
     return removed
 
 
 def _upsert(records: list[PaperRecord]) -> tuple[int, int]:
     """One batch in one short transaction: count which PMIDs exist, then insert-or-update
-    them. Short, so that on SQLite running jobs never wait long for the write lock."""
+    them. Short, so that on SQLite running jobs never wait long for the write lock. With a
+    search cluster, the batch is indexed there once written."""
     pmids = [r.pmid for r in records]
     with transaction.atomic():
         existing = set(Paper.objects.filter(pmid__in=pmids).values_list("pmid", flat=True))
@@ -344,6 +413,9 @@ def _upsert(records: list[PaperRecord]) -> tuple[int, int]:
             unique_fields=["pmid"],
             update_fields=UPDATED_FIELDS,
         )
+    cluster = search_cluster()
+    if cluster is not None:
+        cluster.add(records)
     return len(records) - len(existing), len(existing)
 
 
@@ -421,7 +493,7 @@ def project_library(project_id: int) -> InMemoryLibrary | None:
 
 def index_version(library: Library) -> str:
     """The shared index build a library searches ("" when it searches none)."""
-    if isinstance(library, DjangoLibrary):
+    if isinstance(library, DjangoLibrary | ClusterLibrary):
         return library.version
     if isinstance(library, CombinedLibrary):
         return next(filter(None, map(index_version, library.libraries)), "")

@@ -125,6 +125,14 @@ INDEX_BUILD_HEARTBEAT_SECONDS = env.float(
     "INDEX_BUILD_HEARTBEAT_SECONDS", 10.0, validate=ABOVE_ZERO
 )
 INDEX_BUILD_STALE_SECONDS = env.int("INDEX_BUILD_STALE_SECONDS", 120, validate=POSITIVE)
+# Where reviews search the shared library: "embedded", this host's own BM25 index (built once,
+# in the background, memory-mapped by every worker), or "opensearch", an OpenSearch or
+# Elasticsearch cluster at OPENSEARCH_URL, for a library that outgrows one host (README).
+SEARCH_BACKEND = env.str(
+    "SEARCH_BACKEND", "embedded", validate=check.OneOf(["embedded", "opensearch"])
+)
+OPENSEARCH_URL = env.str("OPENSEARCH_URL", "", validate=url("http", "https"))
+OPENSEARCH_INDEX = env.str("OPENSEARCH_INDEX", "reviewsite-papers")
 # Pause after each progress report: zero in production; demos and tests slow jobs down with it.
 JOB_STAGE_DELAY_SECONDS = env.float("JOB_STAGE_DELAY_SECONDS", 0.0, validate=NOT_NEGATIVE)
 JOB_NOTIFY_AFTER_SECONDS = env.int("JOB_NOTIFY_AFTER_SECONDS", 120, validate=NOT_NEGATIVE)
@@ -202,6 +210,8 @@ else:
         raise ImproperlyConfigured("SECRET_KEY must be set when DEBUG is off.")
     if not ALLOWED_HOSTS:
         raise ImproperlyConfigured("ALLOWED_HOSTS must be set when DEBUG is off.")
+if SEARCH_BACKEND == "opensearch" and not OPENSEARCH_URL:
+    raise ImproperlyConfigured("OPENSEARCH_URL must be set when SEARCH_BACKEND is opensearch.")
 
 INSTALLED_APPS = [
     "django.contrib.admin",

@@ -321,3 +321,14 @@ def test_a_version_1_import_still_renders(client, project):
     client.force_login(project.owner)
     html = client.get(f"/jobs/{job.pk}/").content.decode()
     assert "<strong>2</strong> added" in html and "Entry 4: no title" in html
+
+
+def test_a_review_page_says_which_index_build_it_searched(client, project):
+    result = {**VERSION_1_REVIEW, "schema_version": 2}
+    result["diagnostics"] = {**result["diagnostics"], "library_version": "v2-0123456789abcdef"}
+    job = make_job(project=project, status="completed", result=result)
+    client.force_login(project.owner)
+    html = client.get(f"/jobs/{job.pk}/").content.decode()
+    assert "Library: 20788 records (index build v2-01234567)" in html
+    older = make_job(project=project, status="completed", result=VERSION_1_REVIEW)
+    assert "index build" not in client.get(f"/jobs/{older.pk}/").content.decode()
