@@ -40,7 +40,7 @@ _lock = threading.Lock()
 _loaded: SearchIndex | None = None
 _loaded_from: Path | None = None
 _rung_at: float | None = None
-_recent: tuple[tuple[str, str], InMemoryLibrary | None] | None = None
+_recent: tuple[tuple[str, str], InMemoryLibrary | None, int] | None = None
 _cluster: tuple[tuple[str, str], OpenSearchIndex] | None = None
 # Up to this many papers added since the last build are searchable at once, from memory.
 RECENT_PAPERS_MAX = 20_000
@@ -204,17 +204,34 @@ def get_library() -> DjangoLibrary | ClusterLibrary:
     assert _loaded is not None
     if _loaded.fingerprint == fingerprint:
         return DjangoLibrary(_loaded)
-    _ring_for_build()
-    return DjangoLibrary(_loaded, _recent_papers(_loaded, fingerprint))
+    recent, changed = _recent_papers(_loaded, fingerprint)
+    if _build_due(_loaded, changed):
+        _ring_for_build()
+    return DjangoLibrary(_loaded, recent)
 
 
-def _recent_papers(index: SearchIndex, fingerprint: str) -> InMemoryLibrary | None:
+def _build_due(index: SearchIndex, changed: int) -> bool:
+    """Whether a stale index is worth rebuilding yet: once INDEX_REBUILD_AFTER_PAPERS papers
+    changed since it was built, or it is INDEX_REBUILD_AFTER_SECONDS old. Until then the few
+    new papers are searched from memory, so a stream of small imports (each review that
+    fetches from PubMed is one) does not keep a worker rebuilding."""
+    if changed >= settings.INDEX_REBUILD_AFTER_PAPERS:
+        return True
+    try:
+        built = (index_directory() / index.version).stat().st_mtime
+    except (FileNotFoundError, ValueError):
+        return True
+    return time.time() - built >= settings.INDEX_REBUILD_AFTER_SECONDS
+
+
+def _recent_papers(index: SearchIndex, fingerprint: str) -> tuple[InMemoryLibrary | None, int]:
     """The papers added or changed since the index was built, indexed in memory once per
-    library change in this process, so an import is searchable before the new build lands;
-    None when there are none or too many (then the build is awaited)."""
+    library change in this process, so an import is searchable before the new build lands
+    (None when there are none or too many: then the build is awaited), and how many there
+    are (up to RECENT_PAPERS_MAX + 1)."""
     global _recent
     if _recent is not None and _recent[0] == (index.version, fingerprint):
-        return _recent[1]
+        return _recent[1], _recent[2]
     # f<format>:<count>:<top id>:<latest update>, as library_fingerprint wrote it
     parts = index.fingerprint.split(":", 3)
     built_upto = parts[3] if len(parts) == 4 else "-"
@@ -226,8 +243,8 @@ def _recent_papers(index: SearchIndex, fingerprint: str) -> InMemoryLibrary | No
     if 0 < len(pmids) <= RECENT_PAPERS_MAX:
         records = Paper.objects.filter(pmid__in=pmids).values_list("record", flat=True)
         recent = InMemoryLibrary(PaperRecord.from_dict(data) for data in records)
-    _recent = ((index.version, fingerprint), recent)
-    return recent
+    _recent = ((index.version, fingerprint), recent, len(pmids))
+    return recent, len(pmids)
 
 
 def _newer_saved_index(loaded: SearchIndex | None) -> SearchIndex | None:
@@ -353,8 +370,9 @@ def import_records(
     on_batch: Callable[[int], None] | None = None,
 ) -> tuple[int, int]:
     """Insert or update shared papers by PMID, a short transaction a batch; returns (created,
-    updated), and rings for a background build of the search index. Only operators' baseline
-    files and PubMed's own records come here.
+    updated), and rings for a background build of the search index when it wrote
+    INDEX_REBUILD_AFTER_PAPERS or more (fewer are searched from memory until a build is due).
+    Only operators' baseline files and PubMed's own records come here.
 
     With a report, the PMIDs its file asked to delete (DeleteCitation) are deleted once the
     records are consumed. on_batch(total) is called after each batch, for progress output.
@@ -378,9 +396,10 @@ def import_records(
     if report is not None:
         delete_papers(report.deleted)
     cluster = search_cluster()
+    deleted = len(report.deleted) if report is not None else 0
     if cluster is not None:
         cluster.refresh()
-    elif total or (report is not None and report.deleted):
+    elif total + deleted >= settings.INDEX_REBUILD_AFTER_PAPERS:
         from jobs import lifecycle
 
         lifecycle.index_build_ring()

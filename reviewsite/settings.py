@@ -125,6 +125,10 @@ INDEX_BUILD_HEARTBEAT_SECONDS = env.float(
     "INDEX_BUILD_HEARTBEAT_SECONDS", 10.0, validate=ABOVE_ZERO
 )
 INDEX_BUILD_STALE_SECONDS = env.int("INDEX_BUILD_STALE_SECONDS", 120, validate=POSITIVE)
+# A stale index is rebuilt once this many papers changed since its build, or once it is this
+# old; fewer changes are searched from memory by each worker meanwhile.
+INDEX_REBUILD_AFTER_PAPERS = env.int("INDEX_REBUILD_AFTER_PAPERS", 2000, validate=POSITIVE)
+INDEX_REBUILD_AFTER_SECONDS = env.int("INDEX_REBUILD_AFTER_SECONDS", 3600, validate=POSITIVE)
 # Where reviews search the shared library: "embedded", this host's own BM25 index (built once,
 # in the background, memory-mapped by every worker), or "opensearch", an OpenSearch or
 # Elasticsearch cluster at OPENSEARCH_URL, for a library that outgrows one host (README).

@@ -1,6 +1,7 @@
 """The database library: upserts, fingerprint, one-query fetches, and the on-disk index built
 once, in the background, while the last complete one answers."""
 
+import os
 import time
 from datetime import timedelta
 from pathlib import Path
@@ -85,8 +86,9 @@ ZEBRAFISH = PaperRecord(pmid="70001234", title="Zebrafish models of heart regene
 
 
 def test_a_changed_library_answers_from_the_last_index_until_one_build_lands(
-    data_dir, django_capture_on_commit_callbacks
+    data_dir, settings, django_capture_on_commit_callbacks
 ):
+    settings.INDEX_REBUILD_AFTER_PAPERS = 1
     import_records(sample())
     first = get_library()
     with django_capture_on_commit_callbacks() as rung:
@@ -139,15 +141,42 @@ def test_papers_changed_during_a_build_get_one_more_build(data_dir, monkeypatch)
 
 
 def test_a_process_that_finds_its_index_stale_rings_at_most_every_half_minute(
-    data_dir, monkeypatch, django_capture_on_commit_callbacks
+    data_dir, settings, monkeypatch, django_capture_on_commit_callbacks
 ):
+    settings.INDEX_REBUILD_AFTER_PAPERS = 1
     import_records(sample())
     get_library()
     monkeypatch.setattr(library, "_rung_at", None)
-    Paper.objects.filter(pmid="90000002").delete()  # changes the library without ringing
+    # A change that did not ring, as if its ring were lost.
+    Paper.objects.filter(pmid="90000002").update(title="Zebrafish", updated_at=now())
     with django_capture_on_commit_callbacks() as rung:
         for _ in range(3):
             assert len(get_library()) == 6  # the last index answers meanwhile
+    assert len(rung) == 1
+
+
+def test_a_few_new_papers_are_searched_from_memory_until_a_build_is_due(
+    data_dir, settings, monkeypatch, django_capture_on_commit_callbacks
+):
+    settings.INDEX_REBUILD_AFTER_PAPERS = 3
+    import_records(sample())
+    built = get_library()
+    monkeypatch.setattr(library, "_rung_at", None)
+    with django_capture_on_commit_callbacks() as rung:
+        import_records([ZEBRAFISH])  # one paper: no build yet
+        assert get_library().search("zebrafish", 1)[0][0] == "70001234"
+    assert rung == []
+    hours_ago = time.time() - 2 * 3600  # an index older than INDEX_REBUILD_AFTER_SECONDS
+    os.utime(data_dir / "index" / built.version, (hours_ago, hours_ago))
+    with django_capture_on_commit_callbacks() as rung:
+        get_library()
+    assert len(rung) == 1
+    os.utime(data_dir / "index" / built.version)
+    monkeypatch.setattr(library, "_rung_at", None)
+    more = [PaperRecord(pmid=f"7000124{i}", title="Medaka fins.") for i in range(2)]
+    with django_capture_on_commit_callbacks() as rung:
+        import_records(more)  # two more: three changed since the build, so one is due
+        get_library()
     assert len(rung) == 1
 
 
