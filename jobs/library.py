@@ -1,5 +1,6 @@
-"""The paper libraries in the database: the shared one, searched through an on-disk index
-rebuilt when it changes, and each project's own references, indexed in memory."""
+"""The paper libraries in the database: the shared one, searched through this host's on-disk
+index (built once, in the background, and memory-mapped by every worker) or a search cluster,
+and each project's own references, indexed in memory."""
 
 from __future__ import annotations
 
@@ -16,7 +17,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 
 from django.conf import settings
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Count, F, Max, Q
 from django.db.models.functions import Lower
 from django.utils import timezone
@@ -85,22 +86,20 @@ def _fingerprint(rows) -> str:
     return f"{stats['count']}:{stats['top'] or 0}:{latest}"
 
 
-def _stored_records(beat: Callable[[], None]) -> Iterator[PaperRecord]:
-    """Every paper's record, streamed in chunks; beat() between chunks."""
+def _stored_records() -> Iterator[PaperRecord]:
+    """Every paper's record, streamed in chunks."""
     rows = Paper.objects.order_by("id").values_list("record", flat=True)
-    for n, data in enumerate(rows.iterator(chunk_size=STREAM_CHUNK), start=1):
-        if n % STREAM_CHUNK == 0:
-            beat()
+    for data in rows.iterator(chunk_size=STREAM_CHUNK):
         yield PaperRecord.from_dict(data)
 
 
-def rebuild_index(beat: Callable[[], None] = lambda: None) -> SearchIndex:
-    """Index every paper, save the index and make it the one this process searches. Callers
-    other than build_shared_index must hold no lock: use build_shared_index."""
+def rebuild_index() -> SearchIndex:
+    """Index every paper, save the index and make it the one this process searches. Other
+    processes may be doing the same: build_shared_index is the single-flight way in."""
     global _loaded, _loaded_from
     # Taken before reading, so papers changed during the build make the index stale, not lost.
     fingerprint = library_fingerprint()
-    index = SearchIndex.build(_stored_records(beat), fingerprint=fingerprint)
+    index = SearchIndex.build(_stored_records(), fingerprint=fingerprint)
     index.save(index_directory())
     with _lock:
         _loaded, _loaded_from = index, index_directory()
@@ -293,7 +292,8 @@ def build_shared_index(*, wait: bool = False) -> bool:
             saved = _newer_saved_index(None)
             if saved is None or saved.fingerprint != fingerprint:
                 started = time.monotonic()
-                index = rebuild_index(beat=_Beat(key, holder))
+                with _Heartbeat(key, holder):
+                    index = rebuild_index()
                 log.info(
                     "search index built: %s papers in %.1f s (%s)",
                     len(index), time.monotonic() - started, index.version,
@@ -336,19 +336,31 @@ def _claim(key: str, holder: str) -> bool:
     return claimed == 1
 
 
-class _Beat:
-    """Proves a build alive, at most every INDEX_BUILD_HEARTBEAT_SECONDS."""
+class _Heartbeat(threading.Thread):
+    """Proves a build alive every INDEX_BUILD_HEARTBEAT_SECONDS, from a thread of its own, so
+    that the long indexing step (which reads nothing from the database) keeps the lock too."""
 
     def __init__(self, key: str, holder: str) -> None:
-        self.key, self.holder, self.last = key, holder, time.monotonic()
+        super().__init__(name="index-build-heartbeat", daemon=True)
+        self.key, self.holder = key, holder
+        self.done = threading.Event()
 
-    def __call__(self) -> None:
-        if time.monotonic() - self.last < settings.INDEX_BUILD_HEARTBEAT_SECONDS:
-            return
-        self.last = time.monotonic()
-        IndexBuild.objects.filter(directory=self.key, holder=self.holder).update(
-            heartbeat_at=timezone.now()
-        )
+    def run(self) -> None:
+        try:
+            while not self.done.wait(settings.INDEX_BUILD_HEARTBEAT_SECONDS):
+                IndexBuild.objects.filter(directory=self.key, holder=self.holder).update(
+                    heartbeat_at=timezone.now()
+                )
+        finally:
+            connection.close()
+
+    def __enter__(self) -> _Heartbeat:
+        self.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.done.set()
+        self.join()
 
 
 def _release(key: str, holder: str, *, fingerprint: str, built: bool) -> None:
