@@ -16,6 +16,7 @@ import re
 import shlex
 import subprocess
 import sys
+import tempfile
 import time
 from datetime import UTC, datetime
 from pathlib import Path
@@ -23,7 +24,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from bench import load, recovery  # noqa: E402
+from bench import library_scale, load, recovery  # noqa: E402
 from bench.harness import Site  # noqa: E402
 from bench.report import RESULTS, Figure, table_markdown, table_text, write_section  # noqa: E402
 
@@ -49,6 +50,16 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--heavy-jobs", type=int, default=100_000, help="one user's jobs")
     parser.add_argument("--skip-engine", action="store_true", help="leave out bench_engine.py")
     parser.add_argument("--skip-growth", action="store_true", help="leave out the large tables")
+    parser.add_argument(
+        "--skip-library-scale",
+        action="store_true",
+        help="leave out the library at scale (bench/library_scale.py)",
+    )
+    parser.add_argument(
+        "--library-sizes",
+        default=",".join(str(n) for n in library_scale.DEFAULT_SIZES),
+        help="library sizes for bench/library_scale.py, comma-separated",
+    )
     parser.add_argument(
         "--skip-recovery", action="store_true", help="leave out the crash-recovery figures"
     )
@@ -92,11 +103,34 @@ def engine_bench() -> tuple[str, list[Figure]]:
     return output, figures
 
 
+def library_scale_bench(sizes: str) -> tuple[str, list[Figure]]:
+    """bench/library_scale.py in a process of its own, its table kept and its figures taken."""
+    say(f"\n== the library at scale, {sizes} records (bench/library_scale.py) ==")
+    with tempfile.TemporaryDirectory(prefix="library-scale-") as directory:
+        answer = Path(directory) / "results.json"
+        result = subprocess.run(
+            [sys.executable, str(REPO / "bench" / "library_scale.py"), "--sizes", sizes]
+            + ["--json", str(answer)],
+            cwd=REPO,
+        )
+        if result.returncode != 0 or not answer.exists():
+            return "(did not run)", [
+                Figure("library at scale did not run (see its output)", 0, "", passed=False)
+            ]
+        results = library_scale.from_json(answer.read_text())
+    output = library_scale.table(results) + "\n\n" + library_scale.details(results)
+    return output, library_scale.figures(results)
+
+
 def main() -> int:
     args = parse_args()
     began = time.monotonic()
     given = {k: v for k in ("DATABASE_URL", "REDIS_URL") if (v := os.environ.get(k))}
     engine_output, engine_figures = ("(skipped)", []) if args.skip_engine else engine_bench()
+    # Before the site starts: the largest library takes several GB and both cores for minutes.
+    scale_output, scale_figures = (
+        ("(skipped)", []) if args.skip_library_scale else library_scale_bench(args.library_sizes)
+    )
 
     site = Site(
         database_url=given.get("DATABASE_URL", ""),
@@ -120,7 +154,7 @@ def main() -> int:
     finally:
         site.cleanup()
 
-    figures += engine_figures
+    figures += engine_figures + scale_figures
     say("\n" + table_text(figures))
     elapsed = time.monotonic() - began
     say(
@@ -135,7 +169,7 @@ def main() -> int:
         )
         write_section(
             site.label,
-            section(site, machine, command, figures, details, engine_output, elapsed),
+            section(site, machine, command, figures, details, engine_output, scale_output, elapsed),
         )
         say(f"written to {RESULTS.relative_to(REPO)}")
     # The verdicts are in the table; the exit status says only whether the suite ran.
@@ -340,7 +374,7 @@ def measure(site: Site, args) -> tuple[list[Figure], dict]:
     return out, details
 
 
-def section(site, machine, command, figures, details, engine_output, elapsed) -> str:
+def section(site, machine, command, figures, details, engine_output, scale_output, elapsed) -> str:
     stamp = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
     lines = [
         f"## {machine['database'].split(' (')[0]} + {site.broker} broker — {stamp}",
@@ -381,7 +415,9 @@ def section(site, machine, command, figures, details, engine_output, elapsed) ->
     if "insert_seconds" in details:
         lines.append(f"Bulk insert of the large tables: {details['insert_seconds']:.0f} s.\n")
     lines += ["<details><summary>bench/bench_engine.py output</summary>", "", "```"]
-    lines += [engine_output, "```", "</details>"]
+    lines += [engine_output, "```", "</details>", ""]
+    lines += ["<details><summary>bench/library_scale.py: the library at scale</summary>", ""]
+    lines += [scale_output, "", "</details>"]
     return "\n".join(lines)
 
 
