@@ -126,7 +126,7 @@ class DjangoLibrary:
         each part's own k best, merged (as CombinedLibrary does)."""
         if self.recent is None:
             return self.index.search(query, k)
-        return CombinedLibrary(self.index, self.recent).search(query, k)
+        return CombinedLibrary(DjangoLibrary(self.index), self.recent).search(query, k)
 
     def get_many(self, pmids: Sequence[str]) -> dict[str, PaperRecord]:
         """The records for the PMIDs that exist, keyed by PMID; one query."""

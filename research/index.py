@@ -10,6 +10,7 @@ import shutil
 import uuid
 from collections.abc import Callable, Iterable
 from pathlib import Path
+from typing import Literal
 
 import bm25s
 import numpy as np
@@ -224,10 +225,13 @@ class SearchIndex:
         meta = json.loads((version / META_FILE).read_text(encoding="utf-8"))
         if meta.get("format") != INDEX_FORMAT:
             raise FileNotFoundError(f"the search index in {directory} has an older format")
-        mmap_mode = "r" if mmap else None
+        mmap_mode: Literal["r"] | None = "r" if mmap else None
 
         def array(file_name: str) -> np.ndarray:
-            return np.load(version / file_name, mmap_mode=mmap_mode, allow_pickle=False)
+            loaded: np.ndarray = np.load(
+                version / file_name, mmap_mode=mmap_mode, allow_pickle=False
+            )
+            return loaded
 
         retriever = None
         if not meta.get("empty"):
