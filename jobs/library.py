@@ -14,6 +14,7 @@ from collections import OrderedDict
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from itertools import batched
 from pathlib import Path
 
 from django.conf import settings
@@ -41,7 +42,7 @@ _lock = threading.Lock()
 _loaded: SearchIndex | None = None
 _loaded_from: Path | None = None
 _rung_at: float | None = None
-_recent: tuple[tuple[str, str], InMemoryLibrary | None, int] | None = None
+_recent: _Recent | None = None
 _cluster: tuple[tuple[str, str], OpenSearchIndex] | None = None
 # Up to this many papers added since the last build are searchable at once, from memory.
 RECENT_PAPERS_MAX = 20_000
@@ -50,23 +51,6 @@ RING_EVERY_SECONDS = 30.0
 KEY_FILE = ".key"
 
 log = logging.getLogger(__name__)
-
-
-def send_library_to_cluster(cluster: OpenSearchIndex, *, on_batch=None) -> int:
-    """Index every shared paper in the search cluster, streamed; how many were sent."""
-    sent = 0
-    rows = Paper.objects.order_by("id").values_list("record", flat=True)
-    batch: list[PaperRecord] = []
-    for data in rows.iterator(chunk_size=STREAM_CHUNK):
-        batch.append(PaperRecord.from_dict(data))
-        if len(batch) == STREAM_CHUNK:
-            sent += cluster.add(batch)
-            batch = []
-            if on_batch:
-                on_batch(sent)
-    sent += cluster.add(batch)
-    cluster.refresh()
-    return sent
 
 
 def index_directory() -> Path:
@@ -110,10 +94,12 @@ class DjangoLibrary:
     """The database's papers, searched through a SearchIndex, plus (while a newer build is on
     its way) the papers added or changed since that index was built, indexed in memory."""
 
-    def __init__(self, index: SearchIndex, recent: InMemoryLibrary | None = None) -> None:
+    def __init__(
+        self, index: SearchIndex, recent: InMemoryLibrary | None = None, *, added: int = 0
+    ) -> None:
+        """`added`: how many of the recent papers the index does not hold."""
         self.index = index
         self.recent = recent
-        added = 0 if recent is None else sum(str(p) not in index for p in recent.index.pmids)
         self._size = len(index) + added
 
     @property
@@ -166,6 +152,19 @@ def _papers(pmids: Sequence[str]) -> dict[str, PaperRecord]:
     return {pmid: PaperRecord.from_dict(data) for pmid, data in rows}
 
 
+def send_library_to_cluster(
+    cluster: OpenSearchIndex, *, on_batch: Callable[[int], None] | None = None
+) -> int:
+    """Index every shared paper in the search cluster, streamed; how many were sent."""
+    sent = 0
+    for batch in batched(_stored_records(), STREAM_CHUNK):
+        sent += cluster.add(batch)
+        if on_batch:
+            on_batch(sent)
+    cluster.refresh()
+    return sent
+
+
 def search_cluster() -> OpenSearchIndex | None:
     """The OpenSearch index the shared library lives in, or None with the embedded backend."""
     global _cluster
@@ -203,10 +202,10 @@ def get_library() -> DjangoLibrary | ClusterLibrary:
     assert _loaded is not None
     if _loaded.fingerprint == fingerprint:
         return DjangoLibrary(_loaded)
-    recent, changed = _recent_papers(_loaded, fingerprint)
-    if _build_due(_loaded, changed):
-        _ring_for_build()
-    return DjangoLibrary(_loaded, recent)
+    recent = _recent_papers(_loaded, fingerprint)
+    if _build_due(_loaded, recent.changed):
+        _ring(throttled=True)
+    return DjangoLibrary(_loaded, recent.library, added=recent.added)
 
 
 def _build_due(index: SearchIndex, changed: int) -> bool:
@@ -223,14 +222,23 @@ def _build_due(index: SearchIndex, changed: int) -> bool:
     return time.time() - built >= settings.INDEX_REBUILD_AFTER_SECONDS
 
 
-def _recent_papers(index: SearchIndex, fingerprint: str) -> tuple[InMemoryLibrary | None, int]:
+@dataclass(frozen=True)
+class _Recent:
+    """The papers added or changed since an index was built, as one process holds them."""
+
+    key: tuple[str, str]  # the index's version and the library's fingerprint
+    library: InMemoryLibrary | None  # None when there are none or too many to hold
+    changed: int  # how many changed since the build (up to RECENT_PAPERS_MAX + 1)
+    added: int  # how many of those the index does not hold at all
+
+
+def _recent_papers(index: SearchIndex, fingerprint: str) -> _Recent:
     """The papers added or changed since the index was built, indexed in memory once per
-    library change in this process, so an import is searchable before the new build lands
-    (None when there are none or too many: then the build is awaited), and how many there
-    are (up to RECENT_PAPERS_MAX + 1)."""
+    library change in this process, so an import is searchable before the new build lands;
+    with too many, the build is awaited."""
     global _recent
-    if _recent is not None and _recent[0] == (index.version, fingerprint):
-        return _recent[1], _recent[2]
+    if _recent is not None and _recent.key == (index.version, fingerprint):
+        return _recent
     # f<format>:<count>:<top id>:<latest update>, as library_fingerprint wrote it
     parts = index.fingerprint.split(":", 3)
     built_upto = parts[3] if len(parts) == 4 else "-"
@@ -238,12 +246,13 @@ def _recent_papers(index: SearchIndex, fingerprint: str) -> tuple[InMemoryLibrar
     if built_upto != "-":
         rows = rows.filter(updated_at__gt=datetime.fromisoformat(built_upto))
     pmids = list(rows.values_list("pmid", flat=True)[: RECENT_PAPERS_MAX + 1])
-    recent = None
+    library, added = None, 0
     if 0 < len(pmids) <= RECENT_PAPERS_MAX:
         records = Paper.objects.filter(pmid__in=pmids).values_list("record", flat=True)
-        recent = InMemoryLibrary(PaperRecord.from_dict(data) for data in records)
-    _recent = ((index.version, fingerprint), recent, len(pmids))
-    return recent, len(pmids)
+        library = InMemoryLibrary(PaperRecord.from_dict(data) for data in records)
+        added = sum(pmid not in index for pmid in pmids)
+    _recent = _Recent((index.version, fingerprint), library, len(pmids), added)
+    return _recent
 
 
 def _newer_saved_index(loaded: SearchIndex | None) -> SearchIndex | None:
@@ -258,14 +267,15 @@ def _newer_saved_index(loaded: SearchIndex | None) -> SearchIndex | None:
         return None
 
 
-def _ring_for_build() -> None:
-    """Ask for a background build, at most every RING_EVERY_SECONDS from this process."""
+def _ring(*, throttled: bool) -> None:
+    """Ask for a background build; throttled, at most every RING_EVERY_SECONDS from this
+    process (a worker that finds its index stale asks on every review)."""
     global _rung_at
     moment = time.monotonic()
-    if _rung_at is not None and moment - _rung_at < RING_EVERY_SECONDS:
+    if throttled and _rung_at is not None and moment - _rung_at < RING_EVERY_SECONDS:
         return
     _rung_at = moment
-    from jobs import lifecycle
+    from jobs import lifecycle  # lifecycle imports the kinds, which import this module
 
     lifecycle.index_build_ring()
 
@@ -412,9 +422,7 @@ def import_records(
     if cluster is not None:
         cluster.refresh()
     elif total + deleted >= settings.INDEX_REBUILD_AFTER_PAPERS:
-        from jobs import lifecycle
-
-        lifecycle.index_build_ring()
+        _ring(throttled=False)
     return created, updated
 
 
