@@ -51,6 +51,15 @@ def test_imports_are_searchable_in_the_cluster_at_once_and_nothing_is_built_here
     assert ("PUT", "/papers") in node.node.requests  # created with the engine's analysis
 
 
+def test_importing_a_file_builds_nothing_on_this_host(node, tmp_path):
+    out = StringIO()
+    call_command("import_pubmed", str(SAMPLE), stdout=out)
+    assert "Search index" not in out.getvalue()
+    assert SearchIndex.current_version(tmp_path / "index") is None
+    assert not IndexBuild.objects.exists()
+    assert get_library().search("remdesivir", 3)[0][0] in {"90000001", "90000006"}
+
+
 def test_a_review_reads_the_same_as_with_the_embedded_index(node, settings):
     settings.SEARCH_BACKEND = "embedded"
     import_records(read_pubmed(SAMPLE))

@@ -10,7 +10,13 @@ from pathlib import Path
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from jobs.library import build_shared_index, delete_papers, get_library, import_records
+from jobs.library import (
+    build_shared_index,
+    delete_papers,
+    get_library,
+    import_records,
+    search_cluster,
+)
 from research import PaperRecord, ParseReport, PubMedXMLError, read_pubmed
 
 
@@ -40,7 +46,8 @@ class Command(BaseCommand):
             except CommandError as exc:
                 self.stderr.write(f"  {exc}")
                 failures.append(str(exc))
-        if imported and not no_index:
+        # A search cluster has had every paper as it was written: nothing to build here.
+        if imported and not no_index and search_cluster() is None:
             started = time.perf_counter()
             if build_shared_index():
                 seconds = time.perf_counter() - started
