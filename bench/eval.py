@@ -14,6 +14,7 @@ indexing and labels on the shipped baseline files, each figure beside its target
 
 Only the engine's public API is called, so this measures whatever the engine does.
 Run: .venv/bin/python bench/eval.py [--parts abcd] [--no-write] [--key NAME] [--choose-descriptors]
+[--development]
 (make eval). Each --key has its own section of bench/RESULTS.md ("current" by default).
 """
 
@@ -248,20 +249,52 @@ def bm25s_rankings(
     return rankings
 
 
-def review_relevance(figures: list[Figure], log: Callable[[str], None]) -> None:
+def development_queries(
+    counts: Counter[str], *, n: int = 60, seed: int = 99
+) -> list[tuple[str, str]]:
+    """Another seeded draw of descriptors (none of the committed ones), each with its own words
+    as the objective ("Infant, Premature" → "premature infant"): the set the engine's settings
+    are tried on, so that the committed queries stay unseen."""
+    committed = {descriptor for descriptor, _ in REVIEW_QUERIES}
+    band = sorted(
+        d for d, c in counts.items() if 25 <= c <= 300 and d not in CHECK_TAGS | committed
+    )
+    chosen = sorted(random.Random(seed).sample(band, n))
+    return [(d, " ".join(reversed(d.split(", "))).lower()) for d in chosen]
+
+
+def suggested_library(records: Sequence[PaperRecord], stripped: Sequence[PaperRecord]):
+    """The stripped records as a library whose unindexed papers carry MeSH headings suggested
+    from the other records' headings (research.indexing; a paper is never its own neighbour),
+    as a library of new, unindexed papers would; None for an engine that suggests none."""
+    try:
+        from research.indexing import suggest_headings
+    except ImportError:
+        return None
+    return InMemoryLibrary(stripped, suggestions=suggest_headings(records, records))
+
+
+def review_relevance(
+    figures: list[Figure], log: Callable[[str], None], *, development: bool = False
+) -> None:
     """(a): engine P@8 (precision) and P@13 (recall) against bm25s defaults, MeSH stripped."""
     records = load_records(BASELINE_1977)
-    relevant: dict[str, set[str]] = {d: set() for d, _ in REVIEW_QUERIES}
+    queries = list(REVIEW_QUERIES)
+    if development:
+        queries = development_queries(Counter(m.descriptor for r in records for m in r.mesh))
+    relevant: dict[str, set[str]] = {d: set() for d, _ in queries}
     for record in records:
         for term in record.mesh:
             if term.descriptor in relevant:
                 relevant[term.descriptor].add(record.pmid)
     stripped = [without_indexing(r) for r in records]
-    library = InMemoryLibrary(stripped)
-    objectives = [objective for _, objective in REVIEW_QUERIES]
+    words_only = InMemoryLibrary(stripped)
+    library = suggested_library(records, stripped) or words_only
+    objectives = [objective for _, objective in queries]
     baseline = bm25s_rankings(stripped, objectives, 13)
     rows = []
-    for (descriptor, objective), bm25_ranked in zip(REVIEW_QUERIES, baseline, strict=True):
+    plain = []
+    for (descriptor, objective), bm25_ranked in zip(queries, baseline, strict=True):
         truth = relevant[descriptor]
         precise = generate_review(ReviewRequest(objective), library, ignore_progress)
         broad = generate_review(
@@ -275,6 +308,33 @@ def review_relevance(figures: list[Figure], log: Callable[[str], None]) -> None:
                 precision_at_k(bm25_ranked, truth, 13),
             )
         )
+        if library is not words_only:
+            plain.append(
+                (
+                    precision_at_k(
+                        [
+                            p.pmid
+                            for p in generate_review(
+                                ReviewRequest(objective), words_only, ignore_progress
+                            ).papers
+                        ],
+                        truth,
+                        8,
+                    ),
+                    precision_at_k(
+                        [
+                            p.pmid
+                            for p in generate_review(
+                                ReviewRequest(objective, preference="recall"),
+                                words_only,
+                                ignore_progress,
+                            ).papers
+                        ],
+                        truth,
+                        13,
+                    ),
+                )
+            )
         log(
             f"  {descriptor:<32} n={len(truth):<4} P@8 {rows[-1][0]:.3f} (bm25s {rows[-1][2]:.3f})"
             f"  P@13 {rows[-1][1]:.3f} (bm25s {rows[-1][3]:.3f})"
@@ -317,6 +377,18 @@ def review_relevance(figures: list[Figure], log: Callable[[str], None]) -> None:
             f"[{lo13:+.3f}, {hi13:+.3f}]",
         ),
     ]
+    if plain:
+        w8, w13 = (list(column) for column in zip(*plain, strict=True))
+        figures.append(
+            Figure(
+                "  P@8 / P@13 without suggested headings (words only)",
+                mean(w8),
+                "",
+                "",
+                None,
+                f"P@13 {mean(w13):.3f}",
+            )
+        )
 
 
 # --- (b), (c) Key findings ---------------------------------------------------------------------
@@ -609,6 +681,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--parts", default="abd", help="which parts to run (c runs with b)")
     parser.add_argument("--no-write", action="store_true", help="leave bench/RESULTS.md alone")
     parser.add_argument("--quiet", action="store_true", help="no per-query lines")
+    parser.add_argument(
+        "--development",
+        action="store_true",
+        help="(a) on the development queries, where settings are tried; writes nothing",
+    )
     parser.add_argument("--key", default="current", help="this run's part of the eval section")
     parser.add_argument("--engine-label", default="", help="which engine, for the heading")
     parser.add_argument(
@@ -632,6 +709,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     print(f"engine: {Path(sys.modules[DeepDiveRequest.__module__].__file__ or '?').parent}")
     figures: list[Figure] = []
     began = time.perf_counter()
+    if args.development:
+        review_relevance(figures, log, development=True)
+        print(table_text(figures))
+        return 0
     for part in "abd":
         if part in args.parts or (part == "b" and "c" in args.parts):
             print(f"({part}) {PARTS[part].__doc__}", flush=True)

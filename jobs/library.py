@@ -118,6 +118,11 @@ class DjangoLibrary:
         """The records for the PMIDs that exist, keyed by PMID; one query."""
         return _papers(pmids)
 
+    def suggested_headings(self, pmids: Sequence[str]) -> dict[str, dict[str, float]]:
+        """MeSH headings the last build suggested for papers NLM has not indexed, by PMID."""
+        found = {pmid: self.index.suggested_headings(pmid) for pmid in pmids}
+        return {pmid: headings for pmid, headings in found.items() if headings}
+
     def __len__(self) -> int:
         return self._size
 

@@ -8,6 +8,7 @@ import logging
 import os
 import shutil
 import uuid
+from collections import deque
 from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Literal
@@ -15,6 +16,7 @@ from typing import Literal
 import bm25s
 import numpy as np
 
+from research.indexing import Suggestions, suggest_headings
 from research.records import PaperRecord
 from research.text import content_stems
 from research.version import ENGINE_VERSION, INDEX_FORMAT
@@ -27,6 +29,11 @@ SORTED_PMIDS_FILE = "pmids_sorted.npy"
 SORT_ORDER_FILE = "pmids_order.npy"
 RANK_FILE = "pmid_rank.npy"
 FULL_TEXT_FILE = "has_pmcid.npy"
+SUGGESTIONS_FILE = "suggested_headings.json"
+# Headings are suggested for up to this many unindexed papers (the last the build reads), from
+# up to this many indexed ones: the work grows with the product of the two.
+SUGGEST_FOR = 30_000
+SUGGEST_FROM = 30_000
 # Title words say most about a paper, so the title counts twice.
 TITLE_WEIGHT = 2
 
@@ -58,8 +65,11 @@ class SearchIndex:
         retriever: bm25s.BM25 | None,
         fingerprint: str = "",
         version: str = "",
+        suggestions: Suggestions | None = None,
     ) -> None:
         self.pmids = pmids
+        # Suggested MeSH headings for the papers NLM has not indexed (research.indexing).
+        self.suggestions = suggestions or Suggestions()
         self.fingerprint = fingerprint
         # The saved version's directory name; empty until the index is saved.
         self.version = version
@@ -71,14 +81,21 @@ class SearchIndex:
         self._vocab: dict[str, int] = retriever.vocab_dict if retriever is not None else {}
 
     @classmethod
-    def build(cls, records: Iterable[PaperRecord], *, fingerprint: str = "") -> SearchIndex:
-        """Index the records; a PMID seen twice keeps its last record."""
+    def build(
+        cls, records: Iterable[PaperRecord], *, fingerprint: str = "", suggest: bool = True
+    ) -> SearchIndex:
+        """Index the records; a PMID seen twice keeps its last record. With suggest, papers
+        without MeSH headings get suggested ones learned from those with them."""
         vocab: dict[str, int] = {}
         position: dict[str, int] = {}
         pmids: list[str] = []
         full_text: list[bool] = []
         corpus: list[list[int]] = []
+        indexed: deque[PaperRecord] = deque(maxlen=SUGGEST_FROM)
+        unindexed: deque[PaperRecord] = deque(maxlen=SUGGEST_FOR)
         for record in records:
+            if suggest:
+                (indexed if record.mesh else unindexed).append(record)
             ids = [vocab.setdefault(s, len(vocab)) for s in content_stems(document_text(record))]
             if record.pmid in position:
                 at = position[record.pmid]
@@ -105,6 +122,7 @@ class SearchIndex:
             has_pmcid=np.array(full_text, dtype=bool),
             retriever=retriever,
             fingerprint=fingerprint,
+            suggestions=suggest_headings(_unique(indexed), _unique(unindexed)),
         )
 
     def __len__(self) -> int:
@@ -112,6 +130,10 @@ class SearchIndex:
 
     def __contains__(self, pmid: object) -> bool:
         return self._position(pmid) is not None
+
+    def suggested_headings(self, pmid: str) -> dict[str, float]:
+        """MeSH headings suggested for a paper NLM has not indexed, with their scores."""
+        return self.suggestions.for_pmid(pmid)
 
     def has_pmcid(self, pmid: str) -> bool:
         """Whether the paper has free full text in PubMed Central."""
@@ -184,6 +206,9 @@ class SearchIndex:
             "empty": self._retriever is None,
         }
         (staging / META_FILE).write_text(json.dumps(meta), encoding="utf-8")
+        (staging / SUGGESTIONS_FILE).write_text(
+            json.dumps(self.suggestions.to_dict()), encoding="utf-8"
+        )
         staging.rename(target)
         pointer = directory / f".{CURRENT_FILE}.{uuid.uuid4().hex}"
         pointer.write_text(name, encoding="utf-8")
@@ -245,7 +270,15 @@ class SearchIndex:
             retriever=retriever,
             fingerprint=str(meta.get("fingerprint", "")),
             version=name,
+            suggestions=Suggestions.from_dict(
+                json.loads((version / SUGGESTIONS_FILE).read_text(encoding="utf-8"))
+            ),
         )
+
+
+def _unique(records: Iterable[PaperRecord]) -> list[PaperRecord]:
+    """The records with a PMID seen twice kept once, as its last record."""
+    return list({record.pmid: record for record in records}.values())
 
 
 def _remove_old_versions(directory: Path, *, keep: str) -> None:

@@ -9,6 +9,7 @@ from typing import Protocol
 
 from research.formats import detect_format, read_references
 from research.index import SearchIndex
+from research.indexing import Suggestions
 from research.pubmed_xml import GZIP_MAGIC, read_pubmed
 from research.records import PaperRecord
 
@@ -27,14 +28,31 @@ class Library(Protocol):
     def __len__(self) -> int: ...
 
 
+def suggested_headings(library: Library, pmids: Sequence[str]) -> dict[str, dict[str, float]]:
+    """MeSH headings suggested for the papers among pmids that NLM has not indexed, by PMID
+    (research.indexing); a library that suggests none (a search cluster) gives none."""
+    suggest = getattr(library, "suggested_headings", None)
+    return suggest(pmids) if suggest is not None else {}
+
+
 class InMemoryLibrary:
     """A Library over records held in memory, with its index built on creation."""
 
-    def __init__(self, records: Iterable[PaperRecord]) -> None:
+    def __init__(
+        self, records: Iterable[PaperRecord], *, suggestions: Suggestions | None = None
+    ) -> None:
+        """suggestions: headings suggested elsewhere, in place of those the index learns from
+        the records themselves."""
         self._records: dict[str, PaperRecord] = {}
         for record in records:
             self._records[record.pmid] = record
-        self.index = SearchIndex.build(self._records.values())
+        self.index = SearchIndex.build(self._records.values(), suggest=suggestions is None)
+        if suggestions is not None:
+            self.index.suggestions = suggestions
+
+    def suggested_headings(self, pmids: Sequence[str]) -> dict[str, dict[str, float]]:
+        """MeSH headings suggested for the papers NLM has not indexed, by PMID."""
+        return _suggested(self.index, pmids)
 
     def search(self, query: str, k: int) -> list[tuple[str, float]]:
         """The k best (pmid, score) pairs for the query, best first."""
@@ -77,8 +95,20 @@ class CombinedLibrary:
             found.update(library.get_many(missing))
         return found
 
+    def suggested_headings(self, pmids: Sequence[str]) -> dict[str, dict[str, float]]:
+        """Each library's suggested headings, the first library that has some winning."""
+        found: dict[str, dict[str, float]] = {}
+        for library in reversed(self.libraries):
+            found.update(suggested_headings(library, pmids))
+        return found
+
     def __len__(self) -> int:
         return sum(len(library) for library in self.libraries)
+
+
+def _suggested(index: SearchIndex, pmids: Sequence[str]) -> dict[str, dict[str, float]]:
+    found = {pmid: index.suggested_headings(pmid) for pmid in pmids}
+    return {pmid: headings for pmid, headings in found.items() if headings}
 
 
 def open_library(path: str | os.PathLike[str]) -> InMemoryLibrary:

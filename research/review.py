@@ -48,7 +48,7 @@ from research.design import (
     assess_evidence,
 )
 from research.errors import UserFacingError
-from research.library import Library
+from research.library import Library, suggested_headings
 from research.progress import ProgressCallback, StageClock
 from research.records import AbstractSection, PaperRecord
 from research.roles import ROLES, shipped_model
@@ -71,6 +71,8 @@ from research.text import (
     content_stems,
     split_sentences,
     stem,
+    us_spelling,
+    us_spelling_forms,
 )
 from research.textrank import textrank, top_sentences
 from research.tokens import words
@@ -106,6 +108,12 @@ SIMILARITY_BM25 = 0.4
 SIMILARITY_COVERAGE = 0.3
 SIMILARITY_TITLE = 0.2
 SIMILARITY_PHRASE = 0.1
+# When a MeSH heading says what the objective says, that similarity counts for this share and
+# the words for the rest: NLM's indexers read the whole paper, so a heading they gave (or, for a
+# paper they have not indexed yet, one suggested from the papers most like it, in proportion to
+# its score) tells "about the pancreas" from "mentions the pancreas" better than word counts.
+SIMILARITY_HEADING = 0.67
+HEADING_MIN_SHARE = 0.5
 MAX_ANCHORS = 4
 SUMMARY_FINDINGS = 5
 # A finding's score: (floor + relevance) × result-role probability × (1 + bonuses).
@@ -266,6 +274,7 @@ class _Candidate:
     text_stems: frozenset[str] = frozenset()  # title and abstract only
     scores: ScoreBreakdown | None = None
     molecule_where: str = ""
+    headings: dict[str, float] = field(default_factory=dict)  # NLM's (1.0) or suggested
 
 
 @dataclass(frozen=True)
@@ -380,6 +389,11 @@ def generate_review(
 
     clock.start("rank", 32)
     weights = _weights(preference, has_molecule=bool(terms.molecule))
+    suggested = suggested_headings(library, [c.record.pmid for c in pool])
+    for candidate in pool:
+        candidate.headings = {m.descriptor: 1.0 for m in candidate.record.mesh} or suggested.get(
+            candidate.record.pmid, {}
+        )
     ranked = _rank(pool, planned, terms, weights)
     shortlist = ranked[: SHORTLIST[preference]]
     chosen = shortlist[: ANALYSED[preference]]
@@ -612,6 +626,7 @@ def _rank(
     matches; evidence level and recency weigh little enough to order only papers about equally
     relevant."""
     molecule = " ".join(terms.molecule)
+    wanted = _objective_headings(terms, {h for c in pool for h in c.headings})
     for candidate in pool:
         _prepare(candidate)
         record = candidate.record
@@ -622,6 +637,9 @@ def _rank(
             + SIMILARITY_TITLE * terms.coverage(candidate.title_forms)
             + SIMILARITY_PHRASE * float(terms.phrase_in(candidate.form_text))
         )
+        if wanted and candidate.headings:  # a paper with no headings is judged by its words
+            heading = max(candidate.headings.get(h, 0.0) * share for h, share in wanted.items())
+            similarity = (1 - SIMILARITY_HEADING) * similarity + SIMILARITY_HEADING * heading
         recency = _recency(record.year)
         molecule_score, candidate.molecule_where = _molecule_match(candidate, molecule)
         evidence = candidate.evidence.level.score if candidate.evidence else 0.0
@@ -640,6 +658,31 @@ def _rank(
             overall=round(overall, 4),
         )
     return sorted(pool, key=lambda c: (-c.scores.overall, pmid_order(c.record.pmid)))  # type: ignore[union-attr]
+
+
+def _objective_headings(terms: _Terms, headings: set[str]) -> dict[str, float]:
+    """The MeSH headings that name one of the objective's concepts, each with the share of the
+    concept (by rarity) it names: for each concept, the headings all of whose words it holds
+    and that name the most of it ("smoking prevention" is Smoking Prevention, not Smoking), if
+    that is at least HEADING_MIN_SHARE (a heading naming only the setting, such as COVID-19 in
+    "remdesivir treatment outcomes in COVID-19", says little about the subject)."""
+    wanted: dict[str, float] = {}
+    forms_of = {heading: us_spelling_forms(heading) for heading in headings}
+    for concept in terms.concepts:
+        concept_forms = {us_spelling(f): terms.form_rarity.get(f, 0.0) for f in concept}
+        total = sum(concept_forms.values())
+        if total <= 0:
+            continue
+        shares = {
+            heading: sum(concept_forms[f] for f in forms) / total
+            for heading, forms in forms_of.items()
+            if forms and forms <= concept_forms.keys()
+        }
+        best = max(shares.values(), default=0.0)
+        for heading, share in shares.items():
+            if share >= HEADING_MIN_SHARE and share >= best - 1e-9:
+                wanted[heading] = max(share, wanted.get(heading, 0.0))
+    return wanted
 
 
 def _recency(year: int | None) -> float:

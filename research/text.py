@@ -63,6 +63,29 @@ def word_form(word: str) -> str:
     return word[:-1]
 
 
+# British spellings folded to the American ones MeSH uses: behaviour → behavior,
+# haemoglobin → hemoglobin, oesophagus → esophagus, randomised → randomized.
+_SPELLING = (
+    (re.compile(r"(?<=[a-z]{2})our$"), "or"),
+    (re.compile(r"(?<=[a-z])ae(?=[a-z])"), "e"),
+    (re.compile(r"^oe|(?<=[a-z])oe(?=[a-z])"), "e"),
+    (re.compile(r"(?<=[a-z]{2})is(e|ed|es|ing|ation|ations)$"), r"iz\1"),
+)
+
+
+@lru_cache(maxsize=50_000)
+def us_spelling(form: str) -> str:
+    """A word form in American spelling, as MeSH writes it."""
+    for pattern, replacement in _SPELLING:
+        form = pattern.sub(replacement, form)
+    return form
+
+
+def us_spelling_forms(text: str) -> frozenset[str]:
+    """The text's content word forms in American spelling."""
+    return frozenset(us_spelling(form) for form in content_forms(text))
+
+
 def content_forms(text: str) -> list[str]:
     """Word forms (plural folded) of the words that carry meaning, in order."""
     return [word_form(w) for w in words(text) if w not in STOPWORDS and (len(w) > 1 or w.isdigit())]

@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 
 from research import CombinedLibrary, InMemoryLibrary, SearchIndex
+from research.version import INDEX_FORMAT
 from tests.unit.research.conftest import make_record
 
 
@@ -139,7 +140,7 @@ def test_version_names_the_saved_directory(sample_records, tmp_path):
     index = SearchIndex.build(sample_records)
     assert index.version == ""
     index.save(directory)
-    assert index.version.startswith("v2-") and (directory / index.version).is_dir()
+    assert index.version.startswith(f"v{INDEX_FORMAT}-") and (directory / index.version).is_dir()
     assert SearchIndex.current_version(directory) == index.version
     assert SearchIndex.load(directory, mmap=True).version == index.version
     newer = SearchIndex.build(sample_records[:2])

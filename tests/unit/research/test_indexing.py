@@ -1,0 +1,152 @@
+"""Suggested MeSH headings for unindexed papers, and how a review weighs headings."""
+
+import pytest
+
+from research import (
+    InMemoryLibrary,
+    MeshTerm,
+    ReviewRequest,
+    SearchIndex,
+    generate_review,
+    ignore_progress,
+    indexing,
+)
+from research.indexing import Suggestions, suggest_headings
+from research.review import _objective_headings, _terms
+from research.text import us_spelling, us_spelling_forms
+from tests.unit.research.conftest import make_record
+
+PANCREAS = [
+    "Insulin secretion by pancreatic islets after glucose infusion.",
+    "Islet beta cells of the pancreas and insulin release in the rat.",
+    "Exocrine pancreas secretion of amylase and islet insulin.",
+    "Pancreatic acinar cells and islet insulin content in fasting.",
+]
+KIDNEY = [
+    "Glomerular filtration in the kidney after renal artery stenosis.",
+    "Renal tubular reabsorption of sodium in the kidney.",
+    "Kidney glomerular basement membrane in renal disease.",
+    "Renal blood flow and glomerular filtration rate in the kidney.",
+]
+
+
+def indexed(titles, heading):
+    return [
+        make_record(title=title, abstract=(), mesh=(MeshTerm(heading, False),)) for title in titles
+    ]
+
+
+def test_an_unindexed_paper_gets_the_headings_of_the_indexed_papers_most_like_it():
+    training = indexed(PANCREAS, "Pancreas") + indexed(KIDNEY, "Kidney")
+    new = make_record(
+        title="Insulin from islets of the pancreas in diabetes.", abstract=(), mesh=()
+    )
+
+    suggested = suggest_headings(training, [new], neighbours=3, min_training=2)
+
+    headings = suggested.for_pmid(new.pmid)
+    assert headings.get("Pancreas", 0) > 0.5
+    assert headings.get("Kidney", 0) < headings["Pancreas"]
+    assert all(0 < score <= 1 for score in headings.values())
+
+
+def test_a_paper_is_never_its_own_neighbour():
+    training = indexed(PANCREAS, "Pancreas") + indexed(KIDNEY, "Kidney")
+    own = make_record(
+        title="Insulin release from pancreatic islets in fasting rats.",
+        abstract=(),
+        mesh=(MeshTerm("Fasting", False),),
+    )
+
+    suggested = suggest_headings([*training, own], [own], neighbours=3, min_training=2)
+
+    assert "Fasting" not in suggested.for_pmid(own.pmid)
+    assert "Pancreas" in suggested.for_pmid(own.pmid)
+
+
+def test_too_few_indexed_papers_suggest_nothing():
+    training = indexed(PANCREAS, "Pancreas")
+    new = make_record(title="Insulin and the pancreas.", abstract=(), mesh=())
+
+    assert len(suggest_headings(training, [new])) == 0
+    assert (
+        suggest_headings(training, [new], min_training=len(training) + 1).for_pmid(new.pmid) == {}
+    )
+
+
+def test_the_index_suggests_headings_for_unindexed_papers_and_keeps_them_when_saved(
+    tmp_path, monkeypatch
+):
+    monkeypatch.setattr(indexing, "MIN_TRAINING", 2)
+    new = make_record(title="Insulin from islets of the pancreas.", abstract=(), mesh=())
+    records = [*indexed(PANCREAS, "Pancreas"), *indexed(KIDNEY, "Kidney"), new]
+
+    index = SearchIndex.build(records)
+    index.save(tmp_path)
+    loaded = SearchIndex.load(tmp_path, mmap=True)
+
+    assert "Pancreas" in loaded.suggested_headings(new.pmid)
+    assert loaded.suggested_headings(records[0].pmid) == {}  # indexed by NLM: nothing suggested
+    assert loaded.suggested_headings(new.pmid) == index.suggested_headings(new.pmid)
+
+
+def test_suggestions_read_back_from_their_saved_form():
+    suggestions = Suggestions(("Pancreas", "Kidney"), {"1": "0:0.750 1:0.250"})
+
+    again = Suggestions.from_dict(suggestions.to_dict())
+
+    assert again.for_pmid("1") == {"Pancreas": 0.75, "Kidney": 0.25}
+    assert again.for_pmid("2") == {}
+    with pytest.raises(ValueError):
+        Suggestions.from_dict({"descriptors": "Pancreas", "packed": {}})
+
+
+@pytest.mark.parametrize(
+    ("british", "american"),
+    [
+        ("behaviour", "behavior"),
+        ("haemoglobin", "hemoglobin"),
+        ("oesophagus", "esophagus"),
+        ("randomised", "randomized"),
+        ("tumour", "tumor"),
+        ("four", "four"),
+    ],
+)
+def test_british_spellings_fold_to_those_mesh_uses(british, american):
+    assert us_spelling(british) == american
+
+
+def test_the_heading_named_by_the_whole_concept_wins_over_one_naming_part_of_it():
+    library = InMemoryLibrary([make_record(title="Smoking prevention in schools.")])
+    terms = _terms(ReviewRequest("smoking prevention"), library)
+
+    wanted = _objective_headings(terms, {"Smoking", "Smoking Prevention", "Schools"})
+
+    assert wanted == {"Smoking Prevention": 1.0}
+    assert us_spelling_forms("Feeding Behavior") == us_spelling_forms("feeding behaviours")
+
+
+def test_a_paper_about_the_objective_by_its_heading_ranks_above_one_that_only_mentions_it():
+    about = make_record(
+        title="Beta cell mass and insulin output of islets in the adult pancreas.",
+        abstract=(),
+        mesh=(),
+    )
+    mentions = make_record(
+        title="Carcinoma of the pancreas.",
+        abstract=(),
+        mesh=(),
+    )
+    filler = [make_record(title=f"Unrelated study {n} of the pancreas region.") for n in range(3)]
+    suggestions = Suggestions(
+        ("Pancreas", "Pancreatic Neoplasms"), {about.pmid: "0:0.800", mentions.pmid: "1:0.900"}
+    )
+    words_only = InMemoryLibrary([about, mentions, *filler])
+    with_headings = InMemoryLibrary([about, mentions, *filler], suggestions=suggestions)
+
+    request = ReviewRequest("the pancreas")
+    before = [p.pmid for p in generate_review(request, words_only, ignore_progress).papers]
+    after = [p.pmid for p in generate_review(request, with_headings, ignore_progress).papers]
+
+    assert before.index(mentions.pmid) < before.index(about.pmid)
+    assert after.index(about.pmid) < after.index(mentions.pmid)
