@@ -20,14 +20,17 @@ from jobs.library import (
 )
 from jobs.models import IndexBuild, Paper
 from research import (
+    MeshTerm,
     PaperRecord,
     ParseReport,
     ReviewRequest,
     SearchIndex,
     generate_review,
+    indexing,
     read_pubmed,
 )
 from tests.conftest import wait_for
+from tests.unit.research.conftest import make_record
 
 SAMPLE = Path(__file__).resolve().parents[1] / "fixtures" / "pubmed" / "sample_baseline.xml"
 
@@ -231,3 +234,25 @@ def test_a_builder_proves_it_is_alive_while_it_builds(settings):
     beaten = IndexBuild.objects.get().heartbeat_at
     time.sleep(0.2)
     assert IndexBuild.objects.get().heartbeat_at == beaten  # stopped with the build
+
+
+def test_the_built_index_suggests_headings_for_papers_nlm_has_not_indexed(data_dir, monkeypatch):
+    monkeypatch.setattr(indexing, "MIN_TRAINING", 2)
+    topics = {
+        "Pancreas": ["Insulin secretion by pancreatic islets.", "Islet insulin of the pancreas."],
+        "Kidney": ["Glomerular filtration in the kidney.", "Renal tubular sodium in the kidney."],
+    }
+    indexed = [
+        make_record(title=title, abstract=(), mesh=(MeshTerm(heading, False),))
+        for heading, titles in topics.items()
+        for title in titles
+    ]
+    new = make_record(
+        title="Insulin from islets of the pancreas in diabetes.", abstract=(), mesh=()
+    )
+    import_records([*indexed, new])
+
+    found = get_library().suggested_headings([new.pmid, indexed[0].pmid])
+
+    assert set(found) == {new.pmid}  # NLM's own headings are not second-guessed
+    assert max(found[new.pmid], key=found[new.pmid].get) == "Pancreas"
