@@ -275,6 +275,7 @@ class _Candidate:
     scores: ScoreBreakdown | None = None
     molecule_where: str = ""
     headings: dict[str, float] = field(default_factory=dict)  # NLM's (1.0) or suggested
+    suggested_heading: tuple[str, float] | None = None  # the objective's, if only suggested
 
 
 @dataclass(frozen=True)
@@ -639,6 +640,9 @@ def _rank(
         )
         if wanted and candidate.headings:  # a paper with no headings is judged by its words
             heading = max(candidate.headings.get(h, 0.0) * share for h, share in wanted.items())
+            named = max(wanted, key=lambda h: (candidate.headings.get(h, 0.0) * wanted[h], h))
+            if not record.mesh and candidate.headings.get(named, 0.0) > 0:
+                candidate.suggested_heading = (named, candidate.headings[named])
             similarity = (1 - SIMILARITY_HEADING) * similarity + SIMILARITY_HEADING * heading
         recency = _recency(record.year)
         molecule_score, candidate.molecule_where = _molecule_match(candidate, molecule)
@@ -897,6 +901,12 @@ def _relevance(
     ]
     if mesh:
         parts.append(f"MeSH: {', '.join(mesh)}")
+    if candidate.suggested_heading:
+        heading, score = candidate.suggested_heading
+        parts.append(
+            f"not yet indexed by NLM; MeSH heading {heading} suggested from similar papers "
+            f"({score:.0%} of their weight)"
+        )
     if request.molecule.strip():
         if candidate.molecule_where:
             parts.append(f"“{request.molecule.strip()}” appears in the {candidate.molecule_where}")

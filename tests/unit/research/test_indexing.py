@@ -150,3 +150,6 @@ def test_a_paper_about_the_objective_by_its_heading_ranks_above_one_that_only_me
 
     assert before.index(mentions.pmid) < before.index(about.pmid)
     assert after.index(about.pmid) < after.index(mentions.pmid)
+    reviewed = generate_review(request, with_headings, ignore_progress).papers
+    why = next(p.relevance for p in reviewed if p.pmid == about.pmid)
+    assert "MeSH heading Pancreas suggested from similar papers (80% of their weight)" in why
