@@ -85,6 +85,7 @@ def suggest_headings(
     enough = MIN_TRAINING if min_training is None else min_training
     if len(training) < enough or not wanted:
         return Suggestions()
+    from scipy.sparse import csr_matrix  # type: ignore[import-untyped]
     from sklearn.feature_extraction.text import TfidfVectorizer  # type: ignore[import-untyped]
 
     vectorizer = TfidfVectorizer(
@@ -92,31 +93,46 @@ def suggest_headings(
     )
     known = vectorizer.fit_transform([indexing_text(r) for r in training])
     names: dict[str, int] = {}
-    headings = [
-        np.array(sorted({names.setdefault(m.descriptor, len(names)) for m in r.mesh}))
-        for r in training
+    pairs = [
+        (at, names.setdefault(m.descriptor, len(names)))
+        for at, r in enumerate(training)
+        for m in r.mesh
     ]
+    rows, columns = np.array(pairs, dtype=np.int64).T
+    # Which indexed paper carries which heading, as a 0/1 matrix (a heading given twice counts
+    # once).
+    carries = csr_matrix(
+        (np.ones(len(pairs), dtype=np.float32), (rows, columns)),
+        shape=(len(training), len(names)),
+    )
+    carries.data[:] = 1.0
     position = {r.pmid: at for at, r in enumerate(training)}
     packed: dict[str, str] = {}
-    take = min(neighbours + 1, len(training))
+    take = min(neighbours, len(training))
     for start in range(0, len(wanted), CHUNK):
         block = wanted[start : start + CHUNK]
         similar = (vectorizer.transform([indexing_text(r) for r in block]) @ known.T).toarray()
-        for row, record in zip(similar, block, strict=True):
-            if record.pmid in position:
-                row[position[record.pmid]] = 0.0  # never its own neighbour
-            nearest = np.argpartition(-row, take - 1)[:take]
-            nearest = nearest[row[nearest] > 0]
-            nearest = nearest[np.lexsort((nearest, -row[nearest]))][:neighbours]
-            total = float(row[nearest].sum())
-            if total <= 0:
+        own = [(i, position[r.pmid]) for i, r in enumerate(block) if r.pmid in position]
+        if own:
+            similar[tuple(np.array(own).T)] = 0.0  # never its own neighbour
+        nearest = np.argpartition(-similar, take - 1, axis=1)[:, :take]
+        weight = np.take_along_axis(similar, nearest, axis=1)
+        weight[weight < 0] = 0.0
+        votes = csr_matrix(
+            (weight.ravel(), (np.repeat(np.arange(len(block)), take), nearest.ravel())),
+            shape=similar.shape,
+        )
+        scores = (votes @ carries).tocsr()
+        totals = weight.sum(axis=1)
+        for i, record in enumerate(block):
+            if totals[i] <= 0:
                 continue
-            scores: dict[int, float] = {}
-            for at in nearest:
-                for heading in headings[at]:
-                    scores[int(heading)] = scores.get(int(heading), 0.0) + float(row[at])
+            part = slice(scores.indptr[i], scores.indptr[i + 1])
+            share = scores.data[part] / totals[i]
+            heading = scores.indices[part]
+            keep = share >= MIN_SCORE
             best = sorted(
-                ((h, s / total) for h, s in scores.items() if s / total >= MIN_SCORE),
+                zip(heading[keep].tolist(), share[keep].tolist(), strict=True),
                 key=lambda item: (-item[1], item[0]),
             )[:KEEP]
             if best:
