@@ -73,6 +73,7 @@ from research.text import (
     stem,
     us_spelling,
     us_spelling_forms,
+    word_form,
 )
 from research.textrank import textrank, top_sentences
 from research.tokens import words
@@ -114,6 +115,7 @@ SIMILARITY_PHRASE = 0.1
 # its score) tells "about the pancreas" from "mentions the pancreas" better than word counts.
 SIMILARITY_HEADING = 0.67
 HEADING_MIN_SHARE = 0.5
+HEADING_CONNECTORS = frozenset({"of", "and", "the", "in", "for", "with", "to", "on", "by"})
 MAX_ANCHORS = 4
 SUMMARY_FINDINGS = 5
 # A finding's score: (floor + relevance) × result-role probability × (1 + bonuses).
@@ -292,6 +294,7 @@ class _Terms:
     # The objective's subject words, each as the stems of one typed word ("SARS-CoV-2" is one)
     # with its rarity; framing words and the library's common topic are left out.
     core: tuple[tuple[frozenset[str], float], ...] = ()
+    text: str = ""  # the objective as typed
 
     def core_weight(self, stems: frozenset[str] | set[str]) -> float:
         """The rarity-weighted share of the core words among stems, in [0, 1]."""
@@ -340,16 +343,18 @@ class _Terms:
         )
 
 
+def phrasings(objective: str) -> list[str]:
+    """The text outside brackets, then each synonym given in brackets."""
+    bracketed = re.findall(r"\(([^()]*)\)", objective)
+    outside = re.sub(r"\([^()]*\)", " ", objective)
+    return [outside] + [part for inside in bracketed for part in re.split(r"[,;/]|\bor\b", inside)]
+
+
 def concepts(objective: str) -> tuple[tuple[str, ...], ...]:
     """The objective's phrasings as word forms: the text outside brackets, then each synonym
     given in brackets ("ovum (oocytes, eggs)" → ovum; oocyte; egg)."""
-    bracketed = re.findall(r"\(([^()]*)\)", objective)
-    outside = re.sub(r"\([^()]*\)", " ", objective)
-    phrasings = [outside] + [
-        part for inside in bracketed for part in re.split(r"[,;/]|\bor\b", inside)
-    ]
     found = []
-    for phrasing in phrasings:
+    for phrasing in phrasings(objective):
         forms = tuple(dict.fromkeys(content_forms(phrasing)))
         if forms and forms not in found:
             found.append(forms)
@@ -492,6 +497,7 @@ def _terms(request: ReviewRequest, library: Library) -> _Terms:
         concepts=phrasings,
         form_rarity=form_rarity,
         core=tuple(core),
+        text=request.objective,
     )
 
 
@@ -664,6 +670,25 @@ def _rank(
     return sorted(pool, key=lambda c: (-c.scores.overall, pmid_order(c.record.pmid)))  # type: ignore[union-attr]
 
 
+def _heading_words(text: str) -> list[str]:
+    """Every word but the connectors, plural-folded and in American spelling: unlike content
+    forms, one-letter words stay ("Immunoglobulin A" is not "Immunoglobulin D")."""
+    return [us_spelling(word_form(w)) for w in words(text) if w not in HEADING_CONNECTORS]
+
+
+def _names(heading: str, phrasing: list[str]) -> bool:
+    """Whether the phrasing (its _heading_words) names the heading: the heading's words in
+    order ("Nursing Homes", not "Home Nursing"), or, for an inverted heading ("Infant,
+    Premature"), all its words in any order."""
+    wanted = _heading_words(heading)
+    if not wanted:
+        return False
+    if "," in heading:
+        return set(wanted) <= set(phrasing)
+    n = len(wanted)
+    return any(phrasing[i : i + n] == wanted for i in range(len(phrasing) - n + 1))
+
+
 def _objective_headings(terms: _Terms, headings: set[str]) -> dict[str, float]:
     """The MeSH headings that name one of the objective's concepts, each with the share of the
     concept (by rarity) it names: for each concept, the headings all of whose words it holds
@@ -672,19 +697,24 @@ def _objective_headings(terms: _Terms, headings: set[str]) -> dict[str, float]:
     "remdesivir treatment outcomes in COVID-19", says little about the subject)."""
     wanted: dict[str, float] = {}
     forms_of = {heading: us_spelling_forms(heading) for heading in headings}
-    for concept in terms.concepts:
+    for phrasing in phrasings(terms.text):
+        concept = dict.fromkeys(content_forms(phrasing))
         concept_forms = {us_spelling(f): terms.form_rarity.get(f, 0.0) for f in concept}
         total = sum(concept_forms.values())
         if total <= 0:
             continue
+        said = _heading_words(phrasing)
         shares = {
-            heading: sum(concept_forms[f] for f in forms) / total
+            heading: sum(concept_forms.get(f, 0.0) for f in forms) / total
             for heading, forms in forms_of.items()
-            if forms and forms <= concept_forms.keys()
+            if forms and forms <= concept_forms.keys() and _names(heading, said)
         }
-        best = max(shares.values(), default=0.0)
+        # The most of the concept, then the most of what was typed ("immunoglobulin A" is
+        # Immunoglobulin A, not Immunoglobulins).
+        rank = {h: (round(share, 6), len(_heading_words(h))) for h, share in shares.items()}
+        best = max(rank.values(), default=(0.0, 0))
         for heading, share in shares.items():
-            if share >= HEADING_MIN_SHARE and share >= best - 1e-9:
+            if share >= HEADING_MIN_SHARE and rank[heading] == best:
                 wanted[heading] = max(share, wanted.get(heading, 0.0))
     return wanted
 

@@ -126,6 +126,27 @@ def test_the_heading_named_by_the_whole_concept_wins_over_one_naming_part_of_it(
     assert us_spelling_forms("Feeding Behavior") == us_spelling_forms("feeding behaviours")
 
 
+@pytest.mark.parametrize(
+    ("objective", "headings", "named"),
+    [
+        ("immunoglobulin A (IgA)", {"Immunoglobulin A", "Immunoglobulin D", "Immunoglobulins"},
+         {"Immunoglobulin A"}),
+        ("nursing homes", {"Nursing Homes", "Home Nursing"}, {"Nursing Homes"}),
+        ("premature infants", {"Infant, Premature", "Infant"}, {"Infant, Premature"}),
+        ("feeding behaviour", {"Feeding Behavior", "Behavior"}, {"Feeding Behavior"}),
+        ("remdesivir outcomes in COVID-19", {"COVID-19"}, set()),
+    ],
+)  # fmt: skip
+def test_the_objective_names_the_headings_a_reader_would_expect(objective, headings, named):
+    library = InMemoryLibrary(
+        [make_record(title="Remdesivir and COVID-19."), make_record(title="COVID-19 wards.")]
+    )
+    terms = _terms(ReviewRequest(objective), library)
+
+    assert set(_objective_headings(terms, headings)) == named
+    assert us_spelling_forms("Feeding Behavior") == us_spelling_forms("feeding behaviours")
+
+
 def test_a_paper_about_the_objective_by_its_heading_ranks_above_one_that_only_mentions_it():
     about = make_record(
         title="Beta cell mass and insulin output of islets in the adult pancreas.",
