@@ -115,6 +115,7 @@ SIMILARITY_PHRASE = 0.1
 # its score) tells "about the pancreas" from "mentions the pancreas" better than word counts.
 SIMILARITY_HEADING = 0.67
 HEADING_MIN_SHARE = 0.5
+SUGGESTED_EXPANSION_SCORE = 0.3
 HEADING_CONNECTORS = frozenset({"of", "and", "the", "in", "for", "with", "to", "on", "by"})
 MAX_ANCHORS = 4
 SUMMARY_FINDINGS = 5
@@ -381,7 +382,9 @@ def generate_review(
 
     if preference == "recall":
         clock.start("expand", 15)
-        expansions = _expansion_queries(request, terms, candidates, len(planned))
+        expansions = _expansion_queries(
+            request, terms, candidates, len(planned), suggested_headings(library, list(candidates))
+        )
         for i, query in enumerate(expansions):
             hits.append(library.search(query.query, k))
             clock.report(15 + 10 * (i + 1) // max(len(expansions), 1))
@@ -539,7 +542,11 @@ def _fetch(
 
 
 def _expansion_queries(
-    request: ReviewRequest, terms: _Terms, candidates: dict[str, _Candidate], offset: int
+    request: ReviewRequest,
+    terms: _Terms,
+    candidates: dict[str, _Candidate],
+    offset: int,
+    suggested: dict[str, dict[str, float]] | None = None,
 ) -> list[_PlannedQuery]:
     """Searches for MeSH terms and keywords that recur among the best papers found so far."""
     seeds = sorted(
@@ -550,7 +557,12 @@ def _expansion_queries(
     shown: dict[str, str] = {}
     for candidate in seeds:
         seen: set[str] = set()
-        for term in [m.descriptor for m in candidate.record.mesh] + list(candidate.record.keywords):
+        headings = [m.descriptor for m in candidate.record.mesh] or [
+            h
+            for h, score in (suggested or {}).get(candidate.record.pmid, {}).items()
+            if score >= SUGGESTED_EXPANSION_SCORE
+        ]
+        for term in headings + list(candidate.record.keywords):
             key = term.lower()
             if key in UNINFORMATIVE_MESH or key in seen:
                 continue

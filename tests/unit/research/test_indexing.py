@@ -174,3 +174,24 @@ def test_a_paper_about_the_objective_by_its_heading_ranks_above_one_that_only_me
     reviewed = generate_review(request, with_headings, ignore_progress).papers
     why = next(p.relevance for p in reviewed if p.pmid == about.pmid)
     assert "MeSH heading Pancreas suggested from similar papers (80% of their weight)" in why
+
+
+def test_a_recall_review_searches_again_with_headings_suggested_for_its_unindexed_papers():
+    papers = [
+        make_record(title=f"Islet insulin output in the pancreas, study {n}.", mesh=())
+        for n in range(3)
+    ]
+    other = make_record(title="Beta cell mass in diabetes.", mesh=())
+    suggestions = Suggestions(
+        ("Islets of Langerhans", "Humans"),
+        {p.pmid: "0:0.600 1:0.200" for p in papers},
+    )
+    library = InMemoryLibrary([*papers, other], suggestions=suggestions)
+
+    result = generate_review(
+        ReviewRequest("the pancreas", preference="recall"), library, ignore_progress
+    )
+
+    purposes = [q.purpose for q in result.queries]
+    assert any("Islets of Langerhans" in purpose for purpose in purposes)
+    assert not any("Humans" in purpose for purpose in purposes)  # suggested too weakly
