@@ -274,6 +274,16 @@ def suggested_library(records: Sequence[PaperRecord], stripped: Sequence[PaperRe
     return InMemoryLibrary(stripped, suggestions=suggest_headings(records, records))
 
 
+def review_precisions(library, objective: str, truth: set[str]) -> tuple[float, float]:
+    """P@8 of the precision review and P@13 of the recall review of the objective."""
+    precise = generate_review(ReviewRequest(objective), library, ignore_progress)
+    broad = generate_review(ReviewRequest(objective, preference="recall"), library, ignore_progress)
+    return (
+        precision_at_k([p.pmid for p in precise.papers], truth, 8),
+        precision_at_k([p.pmid for p in broad.papers], truth, 13),
+    )
+
+
 def review_relevance(
     figures: list[Figure], log: Callable[[str], None], *, development: bool = False
 ) -> None:
@@ -296,45 +306,12 @@ def review_relevance(
     plain = []
     for (descriptor, objective), bm25_ranked in zip(queries, baseline, strict=True):
         truth = relevant[descriptor]
-        precise = generate_review(ReviewRequest(objective), library, ignore_progress)
-        broad = generate_review(
-            ReviewRequest(objective, preference="recall"), library, ignore_progress
-        )
         rows.append(
-            (
-                precision_at_k([p.pmid for p in precise.papers], truth, 8),
-                precision_at_k([p.pmid for p in broad.papers], truth, 13),
-                precision_at_k(bm25_ranked, truth, 8),
-                precision_at_k(bm25_ranked, truth, 13),
-            )
+            review_precisions(library, objective, truth)
+            + (precision_at_k(bm25_ranked, truth, 8), precision_at_k(bm25_ranked, truth, 13))
         )
         if library is not words_only:
-            plain.append(
-                (
-                    precision_at_k(
-                        [
-                            p.pmid
-                            for p in generate_review(
-                                ReviewRequest(objective), words_only, ignore_progress
-                            ).papers
-                        ],
-                        truth,
-                        8,
-                    ),
-                    precision_at_k(
-                        [
-                            p.pmid
-                            for p in generate_review(
-                                ReviewRequest(objective, preference="recall"),
-                                words_only,
-                                ignore_progress,
-                            ).papers
-                        ],
-                        truth,
-                        13,
-                    ),
-                )
-            )
+            plain.append(review_precisions(words_only, objective, truth))
         log(
             f"  {descriptor:<32} n={len(truth):<4} P@8 {rows[-1][0]:.3f} (bm25s {rows[-1][2]:.3f})"
             f"  P@13 {rows[-1][1]:.3f} (bm25s {rows[-1][3]:.3f})"

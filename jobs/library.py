@@ -120,8 +120,7 @@ class DjangoLibrary:
 
     def suggested_headings(self, pmids: Sequence[str]) -> dict[str, dict[str, float]]:
         """MeSH headings the last build suggested for papers NLM has not indexed, by PMID."""
-        found = {pmid: self.index.suggested_headings(pmid) for pmid in pmids}
-        return {pmid: headings for pmid, headings in found.items() if headings}
+        return self.index.suggested_headings(pmids)
 
     def __len__(self) -> int:
         return self._size

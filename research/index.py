@@ -9,7 +9,7 @@ import os
 import shutil
 import uuid
 from collections import deque
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 from typing import Literal
 
@@ -131,9 +131,9 @@ class SearchIndex:
     def __contains__(self, pmid: object) -> bool:
         return self._position(pmid) is not None
 
-    def suggested_headings(self, pmid: str) -> dict[str, float]:
-        """MeSH headings suggested for a paper NLM has not indexed, with their scores."""
-        return self.suggestions.for_pmid(pmid)
+    def suggested_headings(self, pmids: Sequence[str]) -> dict[str, dict[str, float]]:
+        """MeSH headings suggested for those papers NLM has not indexed, by PMID."""
+        return self.suggestions.for_pmids(pmids)
 
     def has_pmcid(self, pmid: str) -> bool:
         """Whether the paper has free full text in PubMed Central."""

@@ -16,7 +16,7 @@ a heading NLM gave as certain.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -38,24 +38,25 @@ class Suggestions:
     """Suggested headings per PMID, each paper's kept as a compact string until it is read."""
 
     descriptors: tuple[str, ...] = ()
-    packed: dict[str, str] | None = None  # pmid → "index:score index:score …"
+    packed: dict[str, str] = field(default_factory=dict)  # pmid → "index:score index:score …"
 
     def __len__(self) -> int:
-        return len(self.packed or {})
+        return len(self.packed)
 
-    def for_pmid(self, pmid: str) -> dict[str, float]:
-        """The paper's suggested headings and their scores in (0, 1]; empty if none."""
-        line = (self.packed or {}).get(pmid)
-        if not line:
-            return {}
-        found = {}
-        for item in line.split():
-            at, _, score = item.partition(":")
-            found[self.descriptors[int(at)]] = float(score)
+    def for_pmids(self, pmids: Sequence[str]) -> dict[str, dict[str, float]]:
+        """The suggested headings and their scores in (0, 1] of those papers that have some."""
+        found: dict[str, dict[str, float]] = {}
+        for pmid in pmids:
+            line = self.packed.get(pmid)
+            if line:
+                found[pmid] = {
+                    self.descriptors[int(at)]: float(score)
+                    for at, _, score in (item.partition(":") for item in line.split())
+                }
         return found
 
     def to_dict(self) -> dict[str, object]:
-        return {"descriptors": list(self.descriptors), "packed": self.packed or {}}
+        return {"descriptors": list(self.descriptors), "packed": self.packed}
 
     @classmethod
     def from_dict(cls, data: dict[str, object]) -> Suggestions:

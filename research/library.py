@@ -52,7 +52,7 @@ class InMemoryLibrary:
 
     def suggested_headings(self, pmids: Sequence[str]) -> dict[str, dict[str, float]]:
         """MeSH headings suggested for the papers NLM has not indexed, by PMID."""
-        return _suggested(self.index, pmids)
+        return self.index.suggested_headings(pmids)
 
     def search(self, query: str, k: int) -> list[tuple[str, float]]:
         """The k best (pmid, score) pairs for the query, best first."""
@@ -104,11 +104,6 @@ class CombinedLibrary:
 
     def __len__(self) -> int:
         return sum(len(library) for library in self.libraries)
-
-
-def _suggested(index: SearchIndex, pmids: Sequence[str]) -> dict[str, dict[str, float]]:
-    found = {pmid: index.suggested_headings(pmid) for pmid in pmids}
-    return {pmid: headings for pmid, headings in found.items() if headings}
 
 
 def open_library(path: str | os.PathLike[str]) -> InMemoryLibrary:

@@ -382,9 +382,7 @@ def generate_review(
 
     if preference == "recall":
         clock.start("expand", 15)
-        expansions = _expansion_queries(
-            request, terms, candidates, len(planned), suggested_headings(library, list(candidates))
-        )
+        expansions = _expansion_queries(request, terms, candidates, len(planned))
         for i, query in enumerate(expansions):
             hits.append(library.search(query.query, k))
             clock.report(15 + 10 * (i + 1) // max(len(expansions), 1))
@@ -398,11 +396,6 @@ def generate_review(
 
     clock.start("rank", 32)
     weights = _weights(preference, has_molecule=bool(terms.molecule))
-    suggested = suggested_headings(library, [c.record.pmid for c in pool])
-    for candidate in pool:
-        candidate.headings = {m.descriptor: 1.0 for m in candidate.record.mesh} or suggested.get(
-            candidate.record.pmid, {}
-        )
     ranked = _rank(pool, planned, terms, weights)
     shortlist = ranked[: SHORTLIST[preference]]
     chosen = shortlist[: ANALYSED[preference]]
@@ -525,14 +518,17 @@ def _fetch(
     *,
     start: int = 0,
 ) -> dict[str, _Candidate]:
-    """Add the records behind hits[start:] to the candidates, with normalised scores."""
+    """Add the records behind hits[start:] to the candidates, with normalised scores and
+    their MeSH headings: NLM's (each 1.0) or, for a paper NLM has not indexed, those suggested."""
     wanted = sorted({pmid for found in hits[start:] for pmid, _ in found} - set(candidates))
     records = library.get_many(wanted) if wanted else {}
+    suggested = suggested_headings(library, [p for p, r in records.items() if not r.mesh])
     for pmid in wanted:
         record = records.get(pmid)
         if record is None or (request.full_text_only and not record.pmcid):
             continue
-        candidates[pmid] = _Candidate(record=record)
+        headings = {m.descriptor: 1.0 for m in record.mesh} or suggested.get(pmid, {})
+        candidates[pmid] = _Candidate(record=record, headings=headings)
     for index in range(start, len(planned)):
         found = [(p, s) for p, s in hits[index] if p in candidates]
         best = found[0][1] if found else 0.0
@@ -542,11 +538,7 @@ def _fetch(
 
 
 def _expansion_queries(
-    request: ReviewRequest,
-    terms: _Terms,
-    candidates: dict[str, _Candidate],
-    offset: int,
-    suggested: dict[str, dict[str, float]] | None = None,
+    request: ReviewRequest, terms: _Terms, candidates: dict[str, _Candidate], offset: int
 ) -> list[_PlannedQuery]:
     """Searches for MeSH terms and keywords that recur among the best papers found so far."""
     seeds = sorted(
@@ -557,11 +549,7 @@ def _expansion_queries(
     shown: dict[str, str] = {}
     for candidate in seeds:
         seen: set[str] = set()
-        headings = [m.descriptor for m in candidate.record.mesh] or [
-            h
-            for h, score in (suggested or {}).get(candidate.record.pmid, {}).items()
-            if score >= SUGGESTED_EXPANSION_SCORE
-        ]
+        headings = [h for h, s in candidate.headings.items() if s >= SUGGESTED_EXPANSION_SCORE]
         for term in headings + list(candidate.record.keywords):
             key = term.lower()
             if key in UNINFORMATIVE_MESH or key in seen:
@@ -657,9 +645,9 @@ def _rank(
             + SIMILARITY_PHRASE * float(terms.phrase_in(candidate.form_text))
         )
         if wanted and candidate.headings:  # a paper with no headings is judged by its words
-            heading = max(candidate.headings.get(h, 0.0) * share for h, share in wanted.items())
             named = max(wanted, key=lambda h: (candidate.headings.get(h, 0.0) * wanted[h], h))
-            if not record.mesh and candidate.headings.get(named, 0.0) > 0:
+            heading = candidate.headings.get(named, 0.0) * wanted[named]
+            if not record.mesh and heading > 0:
                 candidate.suggested_heading = (named, candidate.headings[named])
             similarity = (1 - SIMILARITY_HEADING) * similarity + SIMILARITY_HEADING * heading
         recency = _recency(record.year)
@@ -688,11 +676,10 @@ def _heading_words(text: str) -> list[str]:
     return [us_spelling(word_form(w)) for w in words(text) if w not in HEADING_CONNECTORS]
 
 
-def _names(heading: str, phrasing: list[str]) -> bool:
-    """Whether the phrasing (its _heading_words) names the heading: the heading's words in
+def _names(heading: str, wanted: list[str], phrasing: list[str]) -> bool:
+    """Whether the phrasing names the heading, both as _heading_words: the heading's words in
     order ("Nursing Homes", not "Home Nursing"), or, for an inverted heading ("Infant,
     Premature"), all its words in any order."""
-    wanted = _heading_words(heading)
     if not wanted:
         return False
     if "," in heading:
@@ -709,6 +696,7 @@ def _objective_headings(terms: _Terms, headings: set[str]) -> dict[str, float]:
     "remdesivir treatment outcomes in COVID-19", says little about the subject)."""
     wanted: dict[str, float] = {}
     forms_of = {heading: us_spelling_forms(heading) for heading in headings}
+    words_of = {heading: _heading_words(heading) for heading in headings}
     for phrasing in phrasings(terms.text):
         concept = dict.fromkeys(content_forms(phrasing))
         concept_forms = {us_spelling(f): terms.form_rarity.get(f, 0.0) for f in concept}
@@ -719,11 +707,11 @@ def _objective_headings(terms: _Terms, headings: set[str]) -> dict[str, float]:
         shares = {
             heading: sum(concept_forms.get(f, 0.0) for f in forms) / total
             for heading, forms in forms_of.items()
-            if forms and forms <= concept_forms.keys() and _names(heading, said)
+            if forms and forms <= concept_forms.keys() and _names(heading, words_of[heading], said)
         }
         # The most of the concept, then the most of what was typed ("immunoglobulin A" is
         # Immunoglobulin A, not Immunoglobulins).
-        rank = {h: (round(share, 6), len(_heading_words(h))) for h, share in shares.items()}
+        rank = {h: (round(share, 6), len(words_of[h])) for h, share in shares.items()}
         best = max(rank.values(), default=(0.0, 0))
         for heading, share in shares.items():
             if share >= HEADING_MIN_SHARE and rank[heading] == best:

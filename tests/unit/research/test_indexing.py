@@ -44,7 +44,7 @@ def test_an_unindexed_paper_gets_the_headings_of_the_indexed_papers_most_like_it
 
     suggested = suggest_headings(training, [new], neighbours=3, min_training=2)
 
-    headings = suggested.for_pmid(new.pmid)
+    headings = suggested.for_pmids([new.pmid])[new.pmid]
     assert headings.get("Pancreas", 0) > 0.5
     assert headings.get("Kidney", 0) < headings["Pancreas"]
     assert all(0 < score <= 1 for score in headings.values())
@@ -60,8 +60,8 @@ def test_a_paper_is_never_its_own_neighbour():
 
     suggested = suggest_headings([*training, own], [own], neighbours=3, min_training=2)
 
-    assert "Fasting" not in suggested.for_pmid(own.pmid)
-    assert "Pancreas" in suggested.for_pmid(own.pmid)
+    assert "Fasting" not in suggested.for_pmids([own.pmid])[own.pmid]
+    assert "Pancreas" in suggested.for_pmids([own.pmid])[own.pmid]
 
 
 def test_too_few_indexed_papers_suggest_nothing():
@@ -70,7 +70,8 @@ def test_too_few_indexed_papers_suggest_nothing():
 
     assert len(suggest_headings(training, [new])) == 0
     assert (
-        suggest_headings(training, [new], min_training=len(training) + 1).for_pmid(new.pmid) == {}
+        suggest_headings(training, [new], min_training=len(training) + 1).for_pmids([new.pmid])
+        == {}
     )
 
 
@@ -85,9 +86,10 @@ def test_the_index_suggests_headings_for_unindexed_papers_and_keeps_them_when_sa
     index.save(tmp_path)
     loaded = SearchIndex.load(tmp_path, mmap=True)
 
-    assert "Pancreas" in loaded.suggested_headings(new.pmid)
-    assert loaded.suggested_headings(records[0].pmid) == {}  # indexed by NLM: nothing suggested
-    assert loaded.suggested_headings(new.pmid) == index.suggested_headings(new.pmid)
+    found = loaded.suggested_headings([new.pmid, records[0].pmid])
+    assert set(found) == {new.pmid}  # indexed by NLM: nothing suggested
+    assert "Pancreas" in found[new.pmid]
+    assert found == index.suggested_headings([new.pmid, records[0].pmid])
 
 
 def test_suggestions_read_back_from_their_saved_form():
@@ -95,8 +97,7 @@ def test_suggestions_read_back_from_their_saved_form():
 
     again = Suggestions.from_dict(suggestions.to_dict())
 
-    assert again.for_pmid("1") == {"Pancreas": 0.75, "Kidney": 0.25}
-    assert again.for_pmid("2") == {}
+    assert again.for_pmids(["1", "2"]) == {"1": {"Pancreas": 0.75, "Kidney": 0.25}}
     with pytest.raises(ValueError):
         Suggestions.from_dict({"descriptors": "Pancreas", "packed": {}})
 
